@@ -1,0 +1,269 @@
+// One list+watch loop for one resource path (a kind, optionally in one namespace).
+// Written on client-node's primitives rather than its informer because the informer stops for
+// good on any non-410 error, keeps whole objects, never asks for bookmarks, and lists unpaginated.
+//
+//   LIST (paginated, limit/continue) ──▶ WATCH from the list's resourceVersion
+//      ▲        (allowWatchBookmarks, jittered timeoutSeconds, idle watchdog)
+//      └── 410 Gone (HTTP, in-stream ERROR, expired continue token)
+//   any other error: capped exponential backoff with jitter, then resume the watch from the
+//   last resourceVersion seen (events and bookmarks both advance it).
+
+import { Watch } from "@kubernetes/client-node";
+import type { KubeObject } from "../mapping/types.ts";
+import { Backoff, sleep } from "./backoff.ts";
+import { KubeApiError, type KubeClient } from "./client.ts";
+
+/** Where a loop's objects go. Called synchronously, in API order. */
+export interface ListWatchSink {
+  /** A relist begins: objects not upserted before listDone() are gone. */
+  listStart(): void;
+  upsert(obj: KubeObject): void;
+  remove(obj: KubeObject): void;
+  /** The relist that listStart() began has delivered every page. */
+  listDone(): void;
+}
+
+/** What the loop reports about itself (for self-metrics, logs and /readyz). */
+export interface ListWatchObserver {
+  listed?(durationSeconds: number, objects: number): void;
+  event?(type: string): void;
+  /** The watch ended or failed and is being restarted; `reason` is low-cardinality. */
+  restart?(reason: string, detail: string): void;
+  requestError?(verb: "list" | "watch", status: number, message: string): void;
+  /** The identity may not list/watch this resource (true), or may again (false). */
+  forbidden?(isForbidden: boolean): void;
+}
+
+export interface ListWatchOptions {
+  /** e.g. `/apis/queue.example.com/v1/messagequeues` or `/apis/g/v1/namespaces/ns/things`. */
+  readonly path: string;
+  readonly labelSelector?: string;
+  readonly fieldSelector?: string;
+  readonly pageSize: number;
+  /** Server-side watch timeout is uniform in [min, 2·min) seconds, as client-go's reflector does. */
+  readonly watchTimeoutSeconds: number;
+  /** Reconnect a watch that has delivered nothing (not even a bookmark) for this long. */
+  readonly idleTimeoutMs: number;
+  readonly backoffBaseMs: number;
+  readonly backoffCapMs: number;
+}
+
+export const defaultListWatchOptions: Omit<ListWatchOptions, "path"> = {
+  pageSize: 500,
+  watchTimeoutSeconds: 300,
+  idleTimeoutMs: 120_000,
+  backoffBaseMs: 1000,
+  backoffCapMs: 60_000,
+};
+
+type WatchEnd = { kind: "closed" } | { kind: "gone" } | { kind: "error"; error: unknown };
+
+export class ListWatch {
+  private readonly client: KubeClient;
+  private readonly options: ListWatchOptions;
+  private readonly sink: ListWatchSink;
+  private readonly observer: ListWatchObserver;
+  private readonly abort = new AbortController();
+  private readonly backoff: Backoff;
+  private running: Promise<void> | undefined;
+  private currentWatch: AbortController | undefined;
+  private resourceVersion = "";
+  private isForbidden = false;
+  /** True once the first complete LIST was delivered to the sink. */
+  synced = false;
+
+  constructor(
+    client: KubeClient,
+    options: ListWatchOptions,
+    sink: ListWatchSink,
+    observer: ListWatchObserver = {},
+  ) {
+    this.client = client;
+    this.options = options;
+    this.sink = sink;
+    this.observer = observer;
+    this.backoff = new Backoff(options.backoffBaseMs, options.backoffCapMs);
+  }
+
+  start(): void {
+    this.running ??= this.run();
+  }
+
+  /** Stop the loop and its watch; resolves when the loop has exited. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    this.currentWatch?.abort();
+    await this.running;
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.abort.signal;
+    let needList = true;
+    while (!signal.aborted) {
+      try {
+        if (needList) {
+          await this.list(signal);
+          needList = false;
+          this.setForbidden(false);
+        }
+        const started = Date.now();
+        const end = await this.watchOnce(signal);
+        if (signal.aborted) break;
+        if (end.kind === "gone") {
+          this.observer.restart?.("gone", "resourceVersion too old (410): relisting");
+          needList = true;
+          continue;
+        }
+        if (end.kind === "closed") {
+          this.observer.restart?.("closed", "watch closed by the server");
+          // A server that closes watches at once must not make us reconnect in a hot loop.
+          if (Date.now() - started < 1000) await sleep(this.backoff.next(), signal);
+          else this.backoff.reset();
+          continue;
+        }
+        throw end.error;
+      } catch (err) {
+        if (signal.aborted) break;
+        if (err instanceof KubeApiError && err.status === 410) {
+          this.observer.restart?.("gone", err.message);
+          needList = true;
+          continue;
+        }
+        const reason = this.classify(err);
+        if (reason === "forbidden") this.setForbidden(true);
+        this.observer.restart?.(reason, err instanceof Error ? err.message : String(err));
+        await sleep(this.backoff.next(), signal);
+      }
+    }
+  }
+
+  private classify(err: unknown): string {
+    if (err instanceof KubeApiError) {
+      if (err.status === 401 || err.status === 403) return "forbidden";
+      return "error";
+    }
+    const e = err as { name?: string; statusCode?: number };
+    if (e?.statusCode === 401 || e?.statusCode === 403) return "forbidden";
+    if (e?.name === "TimeoutError") return "idle";
+    return "error";
+  }
+
+  private setForbidden(value: boolean): void {
+    if (this.isForbidden === value) return;
+    this.isForbidden = value;
+    this.observer.forbidden?.(value);
+  }
+
+  /** A complete paginated LIST into the sink; restarts from scratch if the continue token expires. */
+  private async list(signal: AbortSignal): Promise<void> {
+    const started = performance.now();
+    const { path, labelSelector, fieldSelector, pageSize } = this.options;
+    let cont: string | undefined;
+    let count = 0;
+    this.sink.listStart();
+    try {
+      do {
+        const page = await this.client.list<KubeObject>(
+          path,
+          { limit: String(pageSize), continue: cont, labelSelector, fieldSelector },
+          signal,
+        );
+        for (const item of page.items) this.sink.upsert(item);
+        count += page.items.length;
+        cont = page.metadata.continue || undefined;
+        this.resourceVersion = page.metadata.resourceVersion ?? "";
+        // Give the event loop back between pages: a big list must not starve scrapes.
+        if (cont) await new Promise((r) => setImmediate(r));
+      } while (cont && !signal.aborted);
+    } catch (err) {
+      if (err instanceof KubeApiError) this.observer.requestError?.("list", err.status, err.message);
+      throw err;
+    }
+    if (signal.aborted) return;
+    this.sink.listDone();
+    this.synced = true;
+    this.backoff.reset();
+    this.observer.listed?.((performance.now() - started) / 1000, count);
+  }
+
+  /** One WATCH from the current resourceVersion, until it ends; never throws. */
+  private watchOnce(signal: AbortSignal): Promise<WatchEnd> {
+    const { path, labelSelector, fieldSelector, watchTimeoutSeconds, idleTimeoutMs } = this.options;
+    const watch = new Watch(this.client.config);
+    // Watch's own inactivity timer is our watchdog: it aborts when nothing (not even a bookmark)
+    // arrived for this long, and the loop reconnects from the last resourceVersion.
+    // (declared private in the typings, but it is the documented knob of Watch's timer).
+    (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = idleTimeoutMs;
+    const timeoutSeconds = Math.floor(watchTimeoutSeconds * (1 + Math.random()));
+    return new Promise<WatchEnd>((resolve) => {
+      let settled = false;
+      let gone = false;
+      const finish = (end: WatchEnd) => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener("abort", onAbort);
+        resolve(end);
+      };
+      const onAbort = () => {
+        this.currentWatch?.abort();
+        finish({ kind: "closed" });
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      const query: Record<string, string | boolean | number> = {
+        allowWatchBookmarks: true,
+        resourceVersion: this.resourceVersion,
+        timeoutSeconds,
+      };
+      if (labelSelector) query.labelSelector = labelSelector;
+      if (fieldSelector) query.fieldSelector = fieldSelector;
+      watch
+        .watch(
+          path,
+          query,
+          (type: string, obj: KubeObject) => {
+            if (settled) return;
+            this.observer.event?.(type);
+            if (type === "ERROR") {
+              const status = obj as unknown as { code?: number; message?: string };
+              if (status.code === 410) gone = true;
+              else this.observer.requestError?.("watch", status.code ?? 0, status.message ?? "ERROR event");
+              this.currentWatch?.abort();
+              finish(
+                gone
+                  ? { kind: "gone" }
+                  : {
+                      kind: "error",
+                      error: new KubeApiError(
+                        status.code ?? 0,
+                        "WatchError",
+                        status.message ?? "watch ERROR event",
+                      ),
+                    },
+              );
+              return;
+            }
+            const rv = obj?.metadata?.resourceVersion;
+            if (rv) this.resourceVersion = rv;
+            if (type === "ADDED" || type === "MODIFIED") this.sink.upsert(obj);
+            else if (type === "DELETED") this.sink.remove(obj);
+            // BOOKMARK: only the resourceVersion matters.
+          },
+          (err: unknown) => {
+            if (gone) return finish({ kind: "gone" });
+            if (err) {
+              const status = (err as { statusCode?: number }).statusCode;
+              if (status === 410) return finish({ kind: "gone" });
+              if (status !== undefined) this.observer.requestError?.("watch", status, (err as Error).message);
+              return finish({ kind: "error", error: err });
+            }
+            finish({ kind: "closed" });
+          },
+        )
+        .then((controller) => {
+          this.currentWatch = controller;
+          if (settled) controller.abort();
+        })
+        .catch((err: unknown) => finish({ kind: "error", error: err }));
+    });
+  }
+}

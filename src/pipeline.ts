@@ -1,0 +1,155 @@
+// The glue of the data flow for one kind: object (from a list/watch loop or a file) → every
+// mapper that handles the kind → one store entry per uid. Objects are forgotten after mapping.
+
+import type { KindInfo, KindMapper, KubeObject, MappingIssue } from "./mapping/types.ts";
+import type { KindStore } from "./store/store.ts";
+import type { RateLimitedLog } from "./telemetry/log.ts";
+import type { SelfMetrics } from "./telemetry/metrics.ts";
+
+export interface PipelineContext {
+  readonly metrics: SelfMetrics;
+  readonly warnings: RateLimitedLog;
+  /** Keep only objects this returns true for (sharding). */
+  readonly owns: (uid: string) => boolean;
+}
+
+/** The identity of an object in the store: its uid, or namespace/name when it has none (files). */
+export function objectKey(obj: KubeObject): string | undefined {
+  const m = obj.metadata;
+  if (!m) return undefined;
+  if (m.uid) return m.uid;
+  return m.name ? `${m.namespace ?? ""}/${m.name}` : undefined;
+}
+
+export class KindPipeline {
+  readonly info: KindInfo;
+  private readonly mappers: readonly KindMapper[];
+  private readonly store: KindStore;
+  private readonly ctx: PipelineContext;
+  private readonly labels: { group: string; kind: string };
+
+  constructor(info: KindInfo, mappers: readonly KindMapper[], store: KindStore, ctx: PipelineContext) {
+    this.info = info;
+    this.mappers = mappers;
+    this.store = store;
+    this.ctx = ctx;
+    this.labels = { group: info.group, kind: info.kind };
+  }
+
+  upsert(obj: KubeObject): string | undefined {
+    const key = objectKey(obj);
+    if (key === undefined) {
+      this.report([
+        { reason: "object_without_name", detail: "object has neither metadata.uid nor metadata.name" },
+      ]);
+      return undefined;
+    }
+    if (!this.ctx.owns(key)) return undefined;
+    const previous = this.store.state(key) as unknown[] | undefined;
+    const families = [];
+    const states: unknown[] = [];
+    for (let i = 0; i < this.mappers.length; i++) {
+      let result: ReturnType<KindMapper["map"]>;
+      try {
+        result = this.mappers[i]!.map(obj, previous?.[i]);
+      } catch (err) {
+        // Mappers promise not to throw; if one does anyway, lose this object, not the service.
+        this.report([{ reason: "mapper_exception", detail: (err as Error).message }]);
+        states.push(previous?.[i]);
+        continue;
+      }
+      families.push(...result.families);
+      states.push(result.state);
+      if (result.issues?.length) this.report(result.issues, obj);
+    }
+    const outcome = this.store.upsert(
+      key,
+      families,
+      states.some((s) => s !== undefined) ? states : undefined,
+    );
+    for (const [reason, count] of outcome.dropped) {
+      this.ctx.metrics.seriesDropped.inc({ ...this.labels, reason }, count);
+      this.ctx.warnings.warn(
+        `${this.info.plural}.${this.info.group}:drop:${reason}`,
+        { group: this.info.group, kind: this.info.kind, reason, series: count },
+        "series dropped",
+      );
+    }
+    this.updateGauges();
+    return key;
+  }
+
+  remove(obj: KubeObject): void {
+    const key = objectKey(obj);
+    if (key !== undefined && this.store.delete(key)) this.updateGauges();
+  }
+
+  removeKey(key: string): void {
+    if (this.store.delete(key)) this.updateGauges();
+  }
+
+  private updateGauges(): void {
+    this.ctx.metrics.objects.set(this.labels, this.store.objectCount);
+    this.ctx.metrics.series.set(this.labels, this.store.seriesCount);
+  }
+
+  private report(issues: readonly MappingIssue[], obj?: KubeObject): void {
+    for (const issue of issues) {
+      this.ctx.metrics.valueErrors.inc({ ...this.labels, reason: issue.reason });
+      this.ctx.warnings.warn(
+        `${this.info.plural}.${this.info.group}:${issue.reason}:${issue.detail}`,
+        {
+          group: this.info.group,
+          kind: this.info.kind,
+          reason: issue.reason,
+          namespace: obj?.metadata?.namespace,
+          name: obj?.metadata?.name,
+        },
+        issue.detail,
+      );
+    }
+  }
+}
+
+/**
+ * A list/watch sink over a pipeline that remembers which keys its loop delivered, so a relist
+ * removes exactly the objects (of its namespace) that vanished while it was not watching.
+ */
+export class RelistingSink {
+  private readonly pipeline: KindPipeline;
+  private owned = new Set<string>();
+  private seen: Set<string> | undefined;
+
+  constructor(pipeline: KindPipeline) {
+    this.pipeline = pipeline;
+  }
+
+  listStart(): void {
+    this.seen = new Set();
+  }
+
+  upsert(obj: KubeObject): void {
+    const key = this.pipeline.upsert(obj);
+    if (key === undefined) return;
+    this.owned.add(key);
+    this.seen?.add(key);
+  }
+
+  remove(obj: KubeObject): void {
+    const key = objectKey(obj);
+    if (key !== undefined) this.owned.delete(key);
+    this.pipeline.remove(obj);
+  }
+
+  listDone(): void {
+    const seen = this.seen ?? new Set<string>();
+    for (const key of this.owned) if (!seen.has(key)) this.pipeline.removeKey(key);
+    this.owned = seen;
+    this.seen = undefined;
+  }
+
+  /** Everything this loop delivered, e.g. to remove it when the loop stops. */
+  keys(): Iterable<string> {
+    return this.owned;
+  }
+}

@@ -1,0 +1,152 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { renderScrape } from "../../src/http/scrape.ts";
+import type { FamilySamples } from "../../src/mapping/types.ts";
+import { MetricStore } from "../../src/store/store.ts";
+
+const gauge = (name: string, text: string, series = text.split("\n").length - 1): FamilySamples => ({
+  meta: { name, type: "gauge", help: `help of ${name}` },
+  text,
+  series,
+});
+
+function scrape(store: MetricStore): string {
+  return [...renderScrape(store.snapshot(), "text")].join("");
+}
+
+describe("MetricStore", () => {
+  it("groups every kind's samples of a family under one HELP/TYPE", () => {
+    const store = new MetricStore();
+    store.kind("a.g").upsert("u1", [gauge("cr_info", 'cr_info{kind="A",name="x"} 1\n')], undefined);
+    store.kind("b.g").upsert("u2", [gauge("cr_info", 'cr_info{kind="B",name="y"} 1\n')], undefined);
+    store.kind("a.g").upsert("u3", [gauge("cr_other", 'cr_other{kind="A",name="z"} 2\n')], undefined);
+    const out = scrape(store);
+    assert.equal(out.match(/# TYPE cr_info gauge/g)?.length, 1);
+    const lines = out.split("\n");
+    const infoAt = lines.indexOf("# TYPE cr_info gauge");
+    assert.deepEqual(lines.slice(infoAt + 1, infoAt + 3).sort(), [
+      'cr_info{kind="A",name="x"} 1',
+      'cr_info{kind="B",name="y"} 1',
+    ]);
+    assert.ok(lines.indexOf("# TYPE cr_other gauge") > infoAt, "families sorted by name");
+  });
+
+  it("replaces an object's families on update and drops families it no longer has", () => {
+    const store = new MetricStore();
+    const kind = store.kind("a.g");
+    kind.upsert("u1", [gauge("f1", "f1 1\n"), gauge("f2", "f2 1\n")], undefined);
+    kind.upsert("u1", [gauge("f1", "f1 5\n")], undefined);
+    const out = scrape(store);
+    assert.match(out, /^f1 5$/m);
+    assert.doesNotMatch(out, /f1 1|f2/);
+    assert.equal(kind.seriesCount, 1);
+  });
+
+  it("deletes every series of a deleted object at once", () => {
+    const store = new MetricStore();
+    const kind = store.kind("a.g");
+    kind.upsert("u1", [gauge("f1", 'f1{n="1"} 1\n'), gauge("f2", 'f2{n="1"} 1\n')], undefined);
+    kind.upsert("u2", [gauge("f1", 'f1{n="2"} 1\n')], undefined);
+    assert.equal(kind.delete("u1"), true);
+    assert.equal(kind.delete("u1"), false);
+    const out = scrape(store);
+    assert.doesNotMatch(out, /n="1"/);
+    assert.doesNotMatch(out, /# TYPE f2/, "a family with no samples left has no header either");
+    assert.match(out, /f1\{n="2"\} 1/);
+  });
+
+  it("merges a family emitted twice for one object", () => {
+    const store = new MetricStore();
+    store.kind("a.g").upsert("u1", [gauge("f", 'f{a="1"} 1\n'), gauge("f", 'f{a="2"} 1\n')], undefined);
+    const out = scrape(store);
+    assert.equal(out.match(/# TYPE f gauge/g)?.length, 1);
+    assert.match(out, /f\{a="1"\} 1\nf\{a="2"\} 1\n/);
+  });
+
+  it("a snapshot is not changed by later events", () => {
+    const store = new MetricStore();
+    const kind = store.kind("a.g");
+    kind.upsert("u1", [gauge("f", 'f{n="1"} 1\n')], undefined);
+    const snapshot = store.snapshot();
+    kind.upsert("u2", [gauge("f", 'f{n="2"} 1\n')], undefined);
+    kind.upsert("u1", [gauge("f", 'f{n="1"} 9\n')], undefined);
+    const out = [...renderScrape(snapshot, "text")].join("");
+    assert.equal(out, '# HELP f help of f\n# TYPE f gauge\nf{n="1"} 1\n');
+  });
+
+  it("drops a family whose type conflicts with the registered one, and says so", () => {
+    const store = new MetricStore();
+    store.kind("a.g").upsert("u1", [gauge("x_total", "x_total 1\n")], undefined);
+    const outcome = store
+      .kind("b.g")
+      .upsert(
+        "u2",
+        [{ meta: { name: "x_total", type: "counter", help: "c" }, text: "x_total 2\n", series: 1 }],
+        undefined,
+      );
+    assert.deepEqual(outcome.dropped, [["type_conflict", 1]]);
+    assert.doesNotMatch(scrape(store), /x_total 2/);
+  });
+
+  it("enforces the per-kind series limit and keeps the object's previous series", () => {
+    const store = new MetricStore();
+    const kind = store.kind("a.g", 3);
+    assert.deepEqual(kind.upsert("u1", [gauge("f", 'f{n="1"} 1\nf{n="1b"} 1\n')], undefined).dropped, []);
+    const over = kind.upsert("u2", [gauge("f", 'f{n="2"} 1\nf{n="2b"} 1\n')], "state2");
+    assert.deepEqual(over.dropped, [["series_limit", 2]]);
+    assert.equal(kind.seriesCount, 2);
+    assert.equal(kind.state("u2"), "state2", "state is kept so counters go on");
+    // u1 shrinking frees room: now u2 fits.
+    kind.upsert("u1", [gauge("f", 'f{n="1"} 1\n')], undefined);
+    assert.deepEqual(kind.upsert("u2", [gauge("f", 'f{n="2"} 1\nf{n="2b"} 1\n')], undefined).dropped, []);
+    assert.equal(kind.seriesCount, 3);
+  });
+
+  it("dropKind removes all of a kind's series and its families' headers", () => {
+    const store = new MetricStore();
+    store
+      .kind("a.g")
+      .upsert("u1", [gauge("only_a", "only_a 1\n"), gauge("shared", 'shared{k="a"} 1\n')], undefined);
+    store.kind("b.g").upsert("u2", [gauge("shared", 'shared{k="b"} 1\n')], undefined);
+    store.dropKind("a.g");
+    const out = scrape(store);
+    assert.doesNotMatch(out, /only_a|k="a"/);
+    assert.match(out, /shared\{k="b"\} 1/);
+    assert.deepEqual(store.kindKeys(), ["b.g"]);
+  });
+});
+
+describe("renderScrape", () => {
+  it("ends OpenMetrics with # EOF and keeps counters' family name without _total", () => {
+    const store = new MetricStore();
+    store
+      .kind("a.g")
+      .upsert(
+        "u1",
+        [{ meta: { name: "t_total", type: "counter", help: "h" }, text: "t_total 3\n", series: 1 }],
+        undefined,
+      );
+    const out = [...renderScrape(store.snapshot(), "openmetrics")].join("");
+    assert.equal(out, "# HELP t h\n# TYPE t counter\nt_total 3\n# EOF\n");
+  });
+
+  it("splits a large body into bounded chunks without splitting a line", () => {
+    const store = new MetricStore();
+    const kind = store.kind("a.g");
+    for (let i = 0; i < 5000; i++)
+      kind.upsert(`u${i}`, [gauge("f", `f{n="${i}",pad="${"x".repeat(40)}"} ${i}\n`)], undefined);
+    const chunks = [...renderScrape(store.snapshot(), "text")];
+    assert.ok(chunks.length > 1);
+    for (const c of chunks) {
+      assert.ok(c.endsWith("\n"));
+      assert.ok(c.length < 70 * 1024);
+    }
+    assert.equal(
+      chunks
+        .join("")
+        .split("\n")
+        .filter((l) => l.startsWith("f{")).length,
+      5000,
+    );
+  });
+});
