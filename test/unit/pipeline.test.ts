@@ -1,0 +1,128 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { pino } from "pino";
+import type { KindInfo, KindMapper, KubeObject } from "../../src/mapping/types.ts";
+import { KindPipeline, objectKey, RelistingSink } from "../../src/pipeline.ts";
+import { MetricStore } from "../../src/store/store.ts";
+import { RateLimitedLog } from "../../src/telemetry/log.ts";
+import { createSelfMetrics } from "../../src/telemetry/metrics.ts";
+
+const info: KindInfo = { group: "g.io", version: "v1", kind: "Thing", plural: "things", namespaced: true };
+
+/** A mapper that renders one line per object and counts how often it saw each uid. */
+const counting: KindMapper = {
+  map(obj, previous) {
+    const seen = ((previous as number | undefined) ?? 0) + 1;
+    const name = obj.metadata?.name ?? "";
+    if (name === "bad")
+      return {
+        families: [],
+        state: seen,
+        issues: [{ reason: "unparsable_value", detail: ".status.x: not a number" }],
+      };
+    return {
+      families: [
+        {
+          meta: { name: "t_seen", type: "gauge", help: "h" },
+          text: `t_seen{name="${name}"} ${seen}\n`,
+          series: 1,
+        },
+      ],
+      state: seen,
+    };
+  },
+};
+
+const throwing: KindMapper = {
+  map() {
+    throw new Error("boom");
+  },
+};
+
+function setup(mappers: KindMapper[] = [counting], owns: (uid: string) => boolean = () => true) {
+  const store = new MetricStore();
+  const metrics = createSelfMetrics("test");
+  const log = pino({ level: "silent" });
+  const pipeline = new KindPipeline(info, mappers, store.kind("things.g.io"), {
+    metrics,
+    warnings: new RateLimitedLog(log),
+    owns,
+  });
+  return { store, metrics, pipeline };
+}
+
+const obj = (name: string, uid = `uid-${name}`): KubeObject => ({ metadata: { name, namespace: "ns", uid } });
+const lines = (store: MetricStore) => store.snapshot().flatMap((f) => f.chunks.join("").trim().split("\n"));
+
+describe("KindPipeline", () => {
+  it("hands each mapper its own previous state", () => {
+    const { store, pipeline } = setup();
+    pipeline.upsert(obj("a"));
+    pipeline.upsert(obj("a"));
+    assert.deepEqual(lines(store), ['t_seen{name="a"} 2']);
+  });
+
+  it("keys objects by uid, or namespace/name when there is none", () => {
+    assert.equal(objectKey(obj("a", "u1")), "u1");
+    assert.equal(objectKey({ metadata: { name: "a", namespace: "n" } }), "n/a");
+    assert.equal(objectKey({ metadata: { name: "c" } }), "/c");
+    assert.equal(objectKey({}), undefined);
+  });
+
+  it("counts mapping issues and a throwing mapper without losing other objects", async () => {
+    const { store, metrics, pipeline } = setup([counting, throwing]);
+    pipeline.upsert(obj("bad"));
+    pipeline.upsert(obj("good"));
+    assert.deepEqual(lines(store), ['t_seen{name="good"} 1']);
+    const text = await metrics.registry.metrics();
+    assert.match(
+      text,
+      /cr_exporter_value_errors_total\{group="g.io",kind="Thing",reason="unparsable_value"\} 1/,
+    );
+    assert.match(
+      text,
+      /cr_exporter_value_errors_total\{group="g.io",kind="Thing",reason="mapper_exception"\} 2/,
+    );
+    assert.match(text, /cr_exporter_objects\{group="g.io",kind="Thing"\} 2/);
+  });
+
+  it("skips objects another shard owns", () => {
+    const { store, pipeline } = setup([counting], (uid) => uid !== "uid-theirs");
+    pipeline.upsert(obj("mine"));
+    pipeline.upsert(obj("theirs"));
+    assert.deepEqual(lines(store), ['t_seen{name="mine"} 1']);
+  });
+});
+
+describe("RelistingSink", () => {
+  it("removes, on relist, exactly the objects the new list no longer has", () => {
+    const { store, pipeline } = setup();
+    const sink = new RelistingSink(pipeline);
+    sink.listStart();
+    for (const n of ["a", "b", "c"]) sink.upsert(obj(n));
+    sink.listDone();
+    sink.remove(obj("c")); // a watch DELETED
+    sink.upsert(obj("d")); // a watch ADDED
+    sink.listStart(); // relist after a 410: b is gone meanwhile
+    sink.upsert(obj("a"));
+    sink.upsert(obj("d"));
+    sink.listDone();
+    assert.deepEqual(lines(store).sort(), ['t_seen{name="a"} 2', 't_seen{name="d"} 2']);
+    assert.deepEqual([...sink.keys()].sort(), ["uid-a", "uid-d"]);
+  });
+
+  it("leaves objects of a sibling loop (another namespace) alone", () => {
+    const { store, pipeline } = setup();
+    const ns1 = new RelistingSink(pipeline);
+    const ns2 = new RelistingSink(pipeline);
+    ns1.listStart();
+    ns1.upsert(obj("one"));
+    ns1.listDone();
+    ns2.listStart();
+    ns2.upsert(obj("two"));
+    ns2.listDone();
+    ns1.listStart();
+    ns1.listDone(); // ns1 is now empty; ns2's object must survive
+    assert.deepEqual(lines(store), ['t_seen{name="two"} 1']);
+  });
+});
