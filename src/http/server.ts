@@ -1,15 +1,72 @@
 // The two HTTP listeners, as kube-state-metrics users know them: the main port serves object
 // metrics and the probes, the telemetry port the exporter's own metrics.
 
+import { watchFile } from "node:fs";
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import { Readable } from "node:stream";
+import type { TLSSocket } from "node:tls";
 import { createGzip } from "node:zlib";
-import { type ServerType, serve } from "@hono/node-server";
-import { Hono } from "hono";
+import { type HttpBindings, type ServerType, serve } from "@hono/node-server";
+import { Hono, type MiddlewareHandler } from "hono";
 import type { Registry } from "prom-client";
 import { CONTENT_TYPE } from "../mapping/exposition.ts";
 import type { MetricStore } from "../store/store.ts";
 import type { SelfMetrics } from "../telemetry/metrics.ts";
 import { negotiateFormat, renderScrape } from "./scrape.ts";
+import { clientCertAllowed, createAuthenticator, tlsOptions, type WebConfig } from "./web-config.ts";
+
+type Env = { Bindings: HttpBindings };
+
+/**
+ * Authentication, client-certificate rules and extra headers from the web config. Probes stay
+ * open (kubelet cannot authenticate and they reveal nothing); everything else needs credentials.
+ */
+export function webSecurity(config: WebConfig | undefined): MiddlewareHandler<Env> {
+  if (!config) return async (_c, next) => next();
+  const authenticate = createAuthenticator(config);
+  const headers = Object.entries(config.http_server_config?.headers ?? {});
+  return async (c, next) => {
+    for (const [k, v] of headers) c.header(k, v);
+    if (c.req.path === "/healthz" || c.req.path === "/readyz") return next();
+    if (!clientCertAllowed(config, c.env?.incoming?.socket as TLSSocket | undefined))
+      return c.text("client certificate required\n", 403);
+    if (!(await authenticate(c.req.header("authorization")))) {
+      c.header("WWW-Authenticate", 'Basic realm="cr-exporter"');
+      return c.text("Unauthorized\n", 401);
+    }
+    return next();
+  };
+}
+
+/** At most `limit` scrapes in flight; more get 503 so a scrape storm cannot pile up memory. */
+function scrapeLimit(limit: number): MiddlewareHandler<Env> {
+  let inFlight = 0;
+  return async (c, next) => {
+    if (inFlight >= limit) return c.text("too many concurrent scrapes\n", 503);
+    inFlight++;
+    let released = false;
+    const release = () => {
+      if (!released) {
+        released = true;
+        inFlight--;
+      }
+    };
+    try {
+      await next();
+    } finally {
+      // A streamed body outlives next(): release when the response is finished or aborted.
+      const res = c.env?.outgoing;
+      if (res && !res.writableFinished) {
+        res.once("close", release);
+      } else release();
+    }
+  };
+}
+
+export interface HttpOptions {
+  readonly webConfig?: WebConfig;
+  readonly maxConcurrentScrapes: number;
+}
 
 export interface Readiness {
   /** Whether every selected kind finished its first list. */
@@ -18,8 +75,15 @@ export interface Readiness {
   detail(): Array<{ kind: string; synced: boolean; forbidden: boolean }>;
 }
 
-export function metricsApp(store: MetricStore, readiness: Readiness, metrics: SelfMetrics): Hono {
-  const app = new Hono();
+export function metricsApp(
+  store: MetricStore,
+  readiness: Readiness,
+  metrics: SelfMetrics,
+  http: HttpOptions,
+): Hono<Env> {
+  const app = new Hono<Env>();
+  app.use(webSecurity(http.webConfig));
+  app.use("/metrics", scrapeLimit(http.maxConcurrentScrapes));
 
   app.get("/metrics", (c) => {
     const started = performance.now();
@@ -69,8 +133,9 @@ export function metricsApp(store: MetricStore, readiness: Readiness, metrics: Se
   return app;
 }
 
-export function telemetryApp(registry: Registry): Hono {
-  const app = new Hono();
+export function telemetryApp(registry: Registry, http: HttpOptions): Hono<Env> {
+  const app = new Hono<Env>();
+  app.use(webSecurity(http.webConfig));
   app.get("/metrics", async (c) => {
     const text = await registry.metrics();
     return c.body(text, 200, { "content-type": CONTENT_TYPE.text });
@@ -79,17 +144,44 @@ export function telemetryApp(registry: Registry): Hono {
   return app;
 }
 
-/** Start listening; resolves with the bound port once the socket is open. */
+/**
+ * Start listening (HTTPS when the web config has TLS; its cert and key are re-read when they
+ * change); resolves with the bound port once the socket is open.
+ */
 export function listen(
-  app: Hono,
+  app: Hono<Env>,
   hostname: string,
   port: number,
+  webConfig?: WebConfig,
+  onTlsReload?: (error?: Error) => void,
 ): Promise<{ server: ServerType; port: number }> {
+  const tls = webConfig ? tlsOptions(webConfig) : undefined;
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname, port }, (info) =>
-      resolve({ server, port: info.port }),
-    );
+    const server = tls
+      ? serve(
+          { fetch: app.fetch, hostname, port, createServer: createHttpsServer, serverOptions: tls },
+          (info) => resolve({ server, port: info.port }),
+        )
+      : serve({ fetch: app.fetch, hostname, port }, (info) => resolve({ server, port: info.port }));
     server.once("error", reject);
+    // Bound slow clients: a scrape request must arrive whole within 30 s, and finish within 2 min.
+    const s = server as unknown as { headersTimeout: number; requestTimeout: number };
+    s.headersTimeout = 30_000;
+    s.requestTimeout = 120_000;
+    const files = webConfig?.tls_server_config;
+    if (tls && files) {
+      const reload = () => {
+        try {
+          (server as HttpsServer).setSecureContext(tlsOptions(webConfig)!);
+          onTlsReload?.();
+        } catch (err) {
+          onTlsReload?.(err as Error); // keep serving with the previous certificate
+        }
+      };
+      for (const f of [files.cert_file, files.key_file, files.client_ca_file]) {
+        if (f) watchFile(f, { interval: 2000, persistent: false }, reload);
+      }
+    }
   });
 }
 
