@@ -88,7 +88,8 @@ export const optionsSchema = z
     webConfigFile: z
       .string()
       .optional()
-      .describe("Prometheus exporter-toolkit web config (TLS, basic auth)."),
+      .describe("Prometheus exporter-toolkit web config file: TLS, basic auth (and bearer tokens)."),
+    maxConcurrentScrapes: int(1, 1000).default(4).describe("Scrapes of /metrics served at once; more get 503."),
   })
   .strict()
   .superRefine((o, ctx) => {

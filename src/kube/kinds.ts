@@ -40,15 +40,19 @@ interface WatchedKind {
 
 export class KindsController {
   private readonly client: KubeClient;
-  private readonly mappers: readonly Mapper[];
+  private mappers: readonly Mapper[];
+  /** Bumped when the mappers change, so every kind's fingerprint changes with them. */
+  private mapperGeneration = 0;
   private readonly store: MetricStore;
   private readonly ctx: PipelineContext;
   private readonly log: Logger;
-  private readonly options: KindsOptions;
+  private options: KindsOptions;
   private readonly kinds = new Map<string, WatchedKind>();
   private crdLoop: ListWatch | undefined;
   /** CRD name → kind key, for CRD deletions and relists. */
   private readonly crdKinds = new Map<string, string>();
+  /** CRD name → the latest CRD seen, so a reconfiguration can re-evaluate every CRD. */
+  private readonly crds = new Map<string, Crd>();
   private seenCrds: Set<string> | undefined;
 
   constructor(
@@ -134,16 +138,44 @@ export class KindsController {
     }));
   }
 
+  /**
+   * Apply new mappers and/or options (a config reload). Only kinds whose selection, loop options
+   * or mapping changed are restarted; unchanged watches keep running.
+   */
+  reconfigure(mappers: readonly Mapper[] | undefined, options: KindsOptions): void {
+    if (mappers) {
+      this.mappers = mappers;
+      this.mapperGeneration++;
+    }
+    this.options = options;
+    for (const store of this.kinds.keys()) this.store.kind(store).setMaxSeries(options.seriesLimitPerKind);
+    for (const crd of [...this.crds.values()]) this.applyCrd(crd);
+  }
+
+  /** What decides whether a running kind must restart: its version, schema, loop options and mappers. */
+  private fingerprint(info: KindInfo): string {
+    const o = this.options;
+    return JSON.stringify([
+      info.version,
+      info.schema ?? null,
+      o.namespaces,
+      o.labelSelector,
+      o.fieldSelector,
+      this.mapperGeneration,
+    ]);
+  }
+
   private applyCrd(crd: Crd): void {
     const name = crd.metadata?.name ?? "";
+    this.crds.set(name, crd);
     const info = kindInfoFromCrd(crd);
     if (!info || !isSelected(info, this.options.selection)) {
-      if (this.crdKinds.has(name)) this.removeCrd(name);
+      this.unselect(name);
       return;
     }
     const key = kindKey(info);
     this.crdKinds.set(name, key);
-    const fingerprint = `${info.version}\u0000${JSON.stringify(info.schema ?? null)}`;
+    const fingerprint = this.fingerprint(info);
     const current = this.kinds.get(key);
     if (current?.fingerprint === fingerprint) return; // e.g. only status or labels changed
     if (current) {
@@ -159,10 +191,16 @@ export class KindsController {
   }
 
   private removeCrd(name: string): void {
+    this.crds.delete(name);
+    this.unselect(name, "crd_removed");
+  }
+
+  /** Stop watching a CRD's kind, but remember the CRD (a reconfiguration may select it again). */
+  private unselect(name: string, reason = "unselected"): void {
     const key = this.crdKinds.get(name);
     if (key === undefined) return;
     this.crdKinds.delete(name);
-    void this.stopKind(key, "crd_removed");
+    void this.stopKind(key, reason);
   }
 
   private startKind(key: string, info: KindInfo, fingerprint: string): void {
