@@ -1,2 +1,249 @@
-// Placeholder entry point; replaced by the engine wiring.
-console.log("cr-exporter");
+#!/usr/bin/env node
+// Entry point: settings → source (cluster or files) → mappers → store → HTTP.
+
+import { readFileSync } from "node:fs";
+import { KubeConfig } from "@kubernetes/client-node";
+import { helpText, loadOptions, type Options, OptionsError } from "./config/options.ts";
+import { RESTART_ONLY, watchConfig } from "./config/reload.ts";
+import { close, type HttpOptions, listen, metricsApp, type Readiness, telemetryApp } from "./http/server.ts";
+import { loadWebConfig } from "./http/web-config.ts";
+import { KubeClient } from "./kube/client.ts";
+import { FilesController } from "./kube/file-kinds.ts";
+import { KindsController, type KindsOptions } from "./kube/kinds.ts";
+import { ownsUid } from "./kube/shard.ts";
+import { createAutoMapper, parseAllowlist } from "./mapping/auto/index.ts";
+import type { Mapper } from "./mapping/types.ts";
+import type { PipelineContext } from "./pipeline.ts";
+import { MetricStore } from "./store/store.ts";
+import { createLogger, type Logger, RateLimitedLog } from "./telemetry/log.ts";
+import { createSelfMetrics } from "./telemetry/metrics.ts";
+
+const VERSION = (
+  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
+
+function buildMappers(options: Options): Mapper[] {
+  const mappers: Mapper[] = [];
+  if (options.mode === "auto") {
+    mappers.push(
+      createAutoMapper({
+        prefix: options.metricPrefix,
+        specFields: options.specFields,
+        labelsAllowlist: parseAllowlist(options.metricLabelsAllowlist, "--metric-labels-allowlist"),
+        annotationsAllowlist: parseAllowlist(
+          options.metricAnnotationsAllowlist,
+          "--metric-annotations-allowlist",
+        ),
+      }),
+    );
+  }
+  if (options.customResourceStateConfigFile || options.customResourceStateConfig) {
+    throw new OptionsError("--custom-resource-state-config(-file): the ksm mapper is not wired in yet");
+  }
+  return mappers;
+}
+
+function loadKubeConfig(options: Options): KubeConfig {
+  const kc = new KubeConfig();
+  if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
+  else kc.loadFromDefault();
+  if (options.context) kc.setCurrentContext(options.context);
+  if (!kc.getCurrentCluster())
+    throw new OptionsError(
+      "no Kubernetes cluster configured: set --kubeconfig or $KUBECONFIG, run in a cluster, or use --from-files DIR",
+    );
+  return kc;
+}
+
+export interface Running {
+  readonly port: number;
+  readonly telemetryPort: number;
+  stop(): Promise<void>;
+}
+
+const MAPPING_KEYS: ReadonlyArray<keyof Options> = [
+  "mode",
+  "metricPrefix",
+  "specFields",
+  "metricLabelsAllowlist",
+  "metricAnnotationsAllowlist",
+  "customResourceStateConfigFile",
+  "customResourceStateConfig",
+];
+
+function kindsOptions(options: Options): KindsOptions {
+  return {
+    selection: {
+      includeGroups: options.includeGroups,
+      excludeGroups: options.excludeGroups,
+      includeKinds: options.includeKinds,
+      excludeKinds: options.excludeKinds,
+    },
+    crdLabelSelector: options.crdLabelSelector,
+    namespaces: options.namespaces,
+    labelSelector: options.labelSelector,
+    fieldSelector: options.fieldSelector,
+    seriesLimitPerKind: options.seriesLimitPerKind,
+    listWatch: {
+      pageSize: options.listPageSize,
+      watchTimeoutSeconds: options.watchTimeout,
+      idleTimeoutMs: options.watchIdleTimeout * 1000,
+      backoffBaseMs: 1000,
+      backoffCapMs: options.backoffMax * 1000,
+    },
+  };
+}
+
+/**
+ * Start the exporter with resolved options. `argv`/`env` are what the options came from, so a
+ * change of the --config file (or the CRS config file) can be reloaded from the same sources.
+ */
+export async function startExporter(
+  options: Options,
+  log: Logger,
+  argv: readonly string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<Running> {
+  const metrics = createSelfMetrics(VERSION);
+  const store = new MetricStore();
+  const mappers = buildMappers(options);
+  const ctx: PipelineContext = {
+    metrics,
+    warnings: new RateLimitedLog(log),
+    owns: (uid) => ownsUid(uid, options.shard, options.totalShards),
+  };
+  let readiness: Readiness;
+  let stopSource: () => Promise<void>;
+  let reconfigure: ((next: Options, changed: Array<keyof Options>) => void) | undefined;
+  if (options.fromFiles) {
+    const files = new FilesController(
+      options.fromFiles,
+      mappers,
+      store,
+      ctx,
+      log,
+      kindsOptions(options).selection,
+      options.seriesLimitPerKind,
+    );
+    files.start();
+    readiness = {
+      ready: () => files.loaded,
+      detail: () => files.kindKeys().map((kind) => ({ kind, synced: true, forbidden: false })),
+    };
+    stopSource = async () => files.stop();
+  } else {
+    const client = new KubeClient(loadKubeConfig(options));
+    const kinds = new KindsController(client, mappers, store, ctx, log, kindsOptions(options));
+    kinds.start();
+    readiness = {
+      ready: () => kinds.ready(),
+      detail: () => [
+        {
+          kind: "customresourcedefinitions.apiextensions.k8s.io",
+          synced: kinds.crdsSynced(),
+          forbidden: false,
+        },
+        ...kinds.status().map((k) => ({ kind: k.key, synced: k.synced, forbidden: k.forbidden })),
+      ],
+    };
+    stopSource = () => kinds.stop();
+    reconfigure = (next, changed) => {
+      const remap = changed.some((k) => MAPPING_KEYS.includes(k));
+      kinds.reconfigure(remap ? buildMappers(next) : undefined, kindsOptions(next));
+    };
+  }
+
+  let current = options;
+  const reloadPaths = [options.config, options.customResourceStateConfigFile].filter((p) => p !== undefined);
+  const stopWatching =
+    reloadPaths.length > 0 && reconfigure
+      ? watchConfig(reloadPaths, argv, env, () => current, {
+          applied: (next, changed) => {
+            const ignored = changed.filter((k) => RESTART_ONLY.includes(k));
+            const effective = changed.filter((k) => !RESTART_ONLY.includes(k));
+            reconfigure(next, effective); // throws on a bad CRS config: caught as a failed reload
+            if (next.logLevel !== current.logLevel) log.level = next.logLevel;
+            current = { ...next, ...Object.fromEntries(ignored.map((k) => [k, current[k]])) };
+            metrics.configReloads.inc({ result: "success" });
+            metrics.configLastReloadSuccess.set(1);
+            log.info({ changed: effective }, "config reloaded");
+            if (ignored.length > 0)
+              log.warn({ settings: ignored }, "these settings take effect only after a restart");
+          },
+          failed: (err) => {
+            metrics.configReloads.inc({ result: "failure" });
+            metrics.configLastReloadSuccess.set(0);
+            log.error({ err: err.message }, "config reload failed; keeping the previous config");
+          },
+        })
+      : () => {};
+  metrics.configLastReloadSuccess.set(1);
+
+  const webConfig = options.webConfigFile ? loadWebConfig(options.webConfigFile) : undefined;
+  const http: HttpOptions = { webConfig, maxConcurrentScrapes: options.maxConcurrentScrapes };
+  const onTlsReload = (err?: Error) =>
+    err
+      ? log.error({ err: err.message }, "TLS certificate reload failed; keeping the previous one")
+      : log.info("TLS certificate reloaded");
+  const main = await listen(
+    metricsApp(store, readiness, metrics, http),
+    options.host,
+    options.port,
+    webConfig,
+    onTlsReload,
+  );
+  const telemetry = await listen(
+    telemetryApp(metrics.registry, http),
+    options.host,
+    options.telemetryPort,
+    webConfig,
+  );
+  log.info(
+    { port: main.port, telemetryPort: telemetry.port, version: VERSION, mode: options.mode },
+    "serving",
+  );
+  return {
+    port: main.port,
+    telemetryPort: telemetry.port,
+    async stop() {
+      stopWatching();
+      await stopSource();
+      await Promise.all([close(main.server), close(telemetry.server)]);
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes("--help") || process.argv.includes("-h")) {
+    console.log(helpText());
+    return;
+  }
+  let options: Options;
+  try {
+    options = loadOptions(process.argv.slice(2));
+  } catch (err) {
+    console.error(`cr-exporter: ${(err as Error).message}\nRun with --help for the list of flags.`);
+    process.exit(2);
+  }
+  const log = createLogger(options.logLevel);
+  let running: Running;
+  try {
+    running = await startExporter(options, log, process.argv.slice(2), process.env);
+  } catch (err) {
+    log.fatal({ err: (err as Error).message }, "cannot start");
+    process.exit(1);
+  }
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "shutting down");
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    void running.stop().then(() => process.exit(0));
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}
+
+if (import.meta.main) await main();
