@@ -1,0 +1,150 @@
+// Naming rules of the auto contract: field names → snake_case metric-name segments and label
+// names, timestamp names, free-text and time-ish field detection, label-name uniqueness.
+
+import { sanitizeLabelName, toSnakeCase } from "../exposition.ts";
+
+/** A field name as a snake_case segment of a metric name (never empty). */
+export function segmentOf(field: string): string {
+  const s = toSnakeCase(field);
+  return s === "" ? "x" : s;
+}
+
+/**
+ * The name of a date-time field's family: `_time` / `_timestamp` endings fold into the
+ * `_timestamp_seconds` suffix (`last_transition_time` → `last_transition_timestamp_seconds`).
+ */
+export function timestampName(base: string): string {
+  if (base.endsWith("_timestamp_seconds")) return base;
+  if (base.endsWith("_timestamp")) return `${base}_seconds`;
+  if (base.endsWith("_time")) return `${base.slice(0, -"_time".length)}_timestamp_seconds`;
+  return `${base}_timestamp_seconds`;
+}
+
+/**
+ * Label names every object series already has, or that Prometheus attaches to every scraped
+ * series (`job`, `instance`: with honor_labels a status field named `instance` would replace the
+ * target's). A field-derived label never takes one of these.
+ */
+export const RESERVED_LABELS: readonly string[] = [
+  "group",
+  "version",
+  "kind",
+  "namespace",
+  "name",
+  "job",
+  "instance",
+];
+
+/**
+ * The first candidate label name not already used in the series; else the first candidate with
+ * `_2`, `_3`... appended. Candidates are sanitized to the label grammar.
+ */
+export function uniqueLabel(candidates: readonly string[], used: readonly string[]): string {
+  let first = "";
+  for (const c of candidates) {
+    const name = sanitizeLabelName(c);
+    if (first === "") first = name;
+    if (!used.includes(name)) return name;
+  }
+  for (let i = 2; ; i++) {
+    const name = `${first}_${i}`;
+    if (!used.includes(name)) return name;
+  }
+}
+
+const FREE_TEXT_NAMES = new Set([
+  "message",
+  "messages",
+  "msg",
+  "description",
+  "details",
+  "detail",
+  "hint",
+  "note",
+  "notes",
+  "text",
+  "summary",
+  "comment",
+  "comments",
+  "explanation",
+  "error",
+  "errors",
+  "last_error",
+  "error_message",
+  "stderr",
+  "stdout",
+  "output",
+  "log",
+  "logs",
+]);
+
+const FREE_TEXT_DESCRIPTION = /human[- ]readable|free[- ]?form|free[- ]text/i;
+
+/**
+ * Is a string field free text (never a label)? By name (`message`, `description`, `*_message`,
+ * `error`...) or by a schema description that says so ("human-readable", "free-form").
+ */
+export function isFreeText(seg: string, description: string | undefined): boolean {
+  if (FREE_TEXT_NAMES.has(seg) || seg.endsWith("_message") || seg.endsWith("_messages")) return true;
+  if (seg.endsWith("_description") || seg.endsWith("_details")) return true;
+  return description !== undefined && FREE_TEXT_DESCRIPTION.test(description);
+}
+
+const TIME_WORDS = new Set([
+  "duration",
+  "timeout",
+  "interval",
+  "period",
+  "delay",
+  "ttl",
+  "backoff",
+  "age",
+  "elapsed",
+  "latency",
+  "wait",
+  "window",
+  "retention",
+  "uptime",
+  "time",
+  "lag",
+  "frequency",
+  "expiry",
+  "expiration",
+  "deadline",
+  "grace",
+]);
+
+/**
+ * Does a field name suggest a duration (so `5m` means five minutes, not 0.005)? True when one
+ * of its snake_case words is a time word (`sync_interval`, `timeout_seconds`, `ttl`).
+ */
+export function isTimeish(seg: string): boolean {
+  let start = 0;
+  for (let i = 0; i <= seg.length; i++) {
+    if (i === seg.length || seg[i] === "_") {
+      if (i > start && TIME_WORDS.has(seg.slice(start, i))) return true;
+      start = i + 1;
+    }
+  }
+  return false;
+}
+
+/** Is `key` shaped like a struct field name (so a schemaless object is a struct, not a map)? */
+export function isIdentifier(key: string): boolean {
+  if (key.length === 0 || key.length > 64) return false;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    const letter = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+    if (!letter && !(i > 0 && c >= 48 && c <= 57)) return false;
+  }
+  return true;
+}
+
+/** Cut a string to at most `max` UTF-16 units without splitting a surrogate pair. */
+export function truncate(s: string, max: number): string {
+  if (s.length <= max) return s;
+  let end = max;
+  const c = s.charCodeAt(end - 1);
+  if (c >= 0xd800 && c <= 0xdbff) end--;
+  return s.slice(0, end);
+}
