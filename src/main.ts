@@ -83,6 +83,7 @@ function kindsOptions(options: Options): KindsOptions {
     namespaces: options.namespaces,
     labelSelector: options.labelSelector,
     fieldSelector: options.fieldSelector,
+    kindSelectors: options.kindSelectors,
     seriesLimitPerKind: options.seriesLimitPerKind,
     listWatch: {
       pageSize: options.listPageSize,

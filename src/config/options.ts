@@ -49,6 +49,25 @@ export const optionsSchema = z
     namespaces: list.default([]).describe("Namespaces to watch namespaced kinds in; empty: all."),
     labelSelector: z.string().optional().describe("Label selector applied to every kind's list/watch."),
     fieldSelector: z.string().optional().describe("Field selector applied to every kind's list/watch."),
+    kindSelectors: z
+      .preprocess(
+        (v) => {
+          if (typeof v !== "string") return v;
+          try {
+            return JSON.parse(v);
+          } catch {
+            return v; // reported as "expected record" with the flag's name
+          }
+        },
+        z.record(
+          z.string(),
+          z.object({ labelSelector: z.string().optional(), fieldSelector: z.string().optional() }).strict(),
+        ),
+      )
+      .default({})
+      .describe(
+        'Per-kind selectors, keyed by plural.group: {"messagequeues.queue.example.com": {"labelSelector": "tier=prod"}} (JSON on the command line).',
+      ),
     metricLabelsAllowlist: z
       .string()
       .default("")
@@ -89,7 +108,9 @@ export const optionsSchema = z
       .string()
       .optional()
       .describe("Prometheus exporter-toolkit web config file: TLS, basic auth (and bearer tokens)."),
-    maxConcurrentScrapes: int(1, 1000).default(4).describe("Scrapes of /metrics served at once; more get 503."),
+    maxConcurrentScrapes: int(1, 1000)
+      .default(4)
+      .describe("Scrapes of /metrics served at once; more get 503."),
   })
   .strict()
   .superRefine((o, ctx) => {
@@ -182,8 +203,11 @@ export function validateOptions(raw: Record<string, unknown>, origin: string): O
   const result = optionsSchema.safeParse(raw);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
-    if (issue.code === "unrecognized_keys")
-      return `unknown setting(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+    if (issue.code === "unrecognized_keys") {
+      const keys = issue.keys.map((k) => `"${k}"`).join(", ");
+      if (issue.path.length === 0) return `unknown setting(s) ${keys}`;
+      return `--${flagName(String(issue.path[0]))}: unknown field(s) ${keys} at ${issue.path.join(".")}`;
+    }
     const key = String(issue.path[0] ?? "");
     return `--${flagName(key)}: ${issue.message}`;
   });

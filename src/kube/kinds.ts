@@ -18,6 +18,8 @@ export interface KindsOptions {
   readonly namespaces: readonly string[];
   readonly labelSelector?: string;
   readonly fieldSelector?: string;
+  /** Per-kind selectors (keyed by plural.group), replacing the global ones for that kind. */
+  readonly kindSelectors?: Readonly<Record<string, { labelSelector?: string; fieldSelector?: string }>>;
   readonly seriesLimitPerKind: number;
   readonly listWatch: Omit<ListWatchOptions, "path" | "labelSelector" | "fieldSelector">;
 }
@@ -159,10 +161,14 @@ export class KindsController {
       info.version,
       info.schema ?? null,
       o.namespaces,
-      o.labelSelector,
-      o.fieldSelector,
+      this.selectors(info),
       this.mapperGeneration,
     ]);
+  }
+
+  private selectors(info: KindInfo): { labelSelector?: string; fieldSelector?: string } {
+    const own = this.options.kindSelectors?.[kindKey(info)];
+    return own ?? { labelSelector: this.options.labelSelector, fieldSelector: this.options.fieldSelector };
   }
 
   private applyCrd(crd: Crd): void {
@@ -225,8 +231,7 @@ export class KindsController {
         {
           ...this.options.listWatch,
           path: resourcePath(info, namespace),
-          labelSelector: this.options.labelSelector,
-          fieldSelector: this.options.fieldSelector,
+          ...this.selectors(info),
         },
         sink,
         {

@@ -65,3 +65,20 @@ describe("settings", () => {
     }
   });
 });
+
+describe("per-kind selectors", () => {
+  it("reads them from JSON on the command line and rejects unknown fields", () => {
+    const o = loadOptions(["--kind-selectors", '{"mqs.q.io":{"labelSelector":"tier=prod"}}'], {});
+    assert.deepEqual(o.kindSelectors, { "mqs.q.io": { labelSelector: "tier=prod" } });
+    assert.throws(
+      () => loadOptions(["--kind-selectors", '{"mqs.q.io":{"labels":"x"}}'], {}),
+      /--kind-selectors: /,
+    );
+  });
+});
+
+describe("per-kind selectors errors", () => {
+  it("names the flag for malformed JSON", () => {
+    assert.throws(() => loadOptions(["--kind-selectors", "{not json"], {}), /--kind-selectors: /);
+  });
+});
