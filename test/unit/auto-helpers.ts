@@ -3,15 +3,10 @@
 
 import { readFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
+import { kindInfoFromCrd } from "../../src/kube/crds.ts";
 import { type AutoOptions, createAutoMapper } from "../../src/mapping/auto/index.ts";
 import { renderFamilyHeader } from "../../src/mapping/exposition.ts";
-import type {
-  JsonSchema,
-  KindInfo,
-  KubeObject,
-  MappingResult,
-  ObjectState,
-} from "../../src/mapping/types.ts";
+import type { KindInfo, KubeObject, MappingResult, ObjectState } from "../../src/mapping/types.ts";
 import { type ParsedExposition, parseExposition } from "../helpers/exposition.ts";
 
 const FIXTURES = new URL("../fixtures/auto/", import.meta.url);
@@ -20,25 +15,10 @@ export function loadYaml(file: string): unknown[] {
   return parseAllDocuments(readFileSync(new URL(file, FIXTURES), "utf8")).map((d) => d.toJS());
 }
 
-/** The KindInfo of a CRD document (its first served version), as the engine builds it. */
+/** The KindInfo of a CRD document, as the engine builds it (preferred served version). */
 export function kindOf(crd: unknown): KindInfo {
-  const c = crd as {
-    spec: {
-      group: string;
-      scope: string;
-      names: { kind: string; plural: string };
-      versions: Array<{ name: string; served: boolean; schema?: { openAPIV3Schema?: JsonSchema } }>;
-    };
-  };
-  const v = c.spec.versions.find((x) => x.served)!;
-  const info: KindInfo = {
-    group: c.spec.group,
-    version: v.name,
-    kind: c.spec.names.kind,
-    plural: c.spec.names.plural,
-    namespaced: c.spec.scope === "Namespaced",
-    ...(v.schema?.openAPIV3Schema ? { schema: v.schema.openAPIV3Schema } : {}),
-  };
+  const info = kindInfoFromCrd(crd as Parameters<typeof kindInfoFromCrd>[0]);
+  if (info === undefined) throw new Error("not a CRD with a served version");
   return info;
 }
 

@@ -64,20 +64,20 @@ export function parseQuantity(s: string): number | undefined {
   const mantissa = Number(s.slice(0, end));
   if (!Number.isFinite(mantissa)) return undefined;
   const suffix = end === s.length ? "" : s.slice(end);
-  const c = suffix.charCodeAt(0);
-  if ((c === 101 || c === 69) /* e E */ && suffix.length > 1) {
-    // Decimal exponent: e<signedNumber> (integer digits only, as apimachinery parses it).
-    let j = 1;
-    const sc = suffix.charCodeAt(1);
-    if (sc === 43 || sc === 45) j++;
-    if (j >= suffix.length) return undefined;
-    for (let k = j; k < suffix.length; k++) if (!isDigit(suffix.charCodeAt(k))) return undefined;
-    const value = Number(`${s.slice(0, end)}e${suffix.slice(1)}`);
+  const scale = SUFFIXES.get(suffix);
+  if (scale !== undefined) {
+    const value = mantissa * scale;
     return Number.isFinite(value) ? value : undefined;
   }
-  const scale = SUFFIXES.get(suffix);
-  if (scale === undefined) return undefined;
-  const value = mantissa * scale;
+  // Decimal exponent: e<signedNumber> (integer digits only, as apimachinery parses it).
+  const c = suffix.charCodeAt(0);
+  if ((c !== 101 && c !== 69) /* e E */ || suffix.length < 2) return undefined;
+  let j = 1;
+  const sc = suffix.charCodeAt(1);
+  if (sc === 43 || sc === 45) j++;
+  if (j >= suffix.length) return undefined;
+  for (let k = j; k < suffix.length; k++) if (!isDigit(suffix.charCodeAt(k))) return undefined;
+  const value = Number(`${s.slice(0, end)}e${suffix.slice(1)}`);
   return Number.isFinite(value) ? value : undefined;
 }
 
