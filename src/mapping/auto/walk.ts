@@ -182,8 +182,9 @@ export class Walker {
     depth: number,
     skip: readonly string[],
   ): void {
-    if (node.schemaless) {
-      // No declared shape: a struct if its keys look like field names, else a map.
+    if (node.schemaless && node.path !== ".status") {
+      // No declared shape: a struct if its keys look like field names, else a map. (.status
+      // itself is always a struct.)
       for (const key in obj) {
         if (!isIdentifier(key)) {
           this.map(node, obj, Object.keys(obj), ctx, used, depth);
