@@ -23,9 +23,14 @@ interface Building {
 /** Most issues reported for one object; the rest are summed into one `issues_truncated`. */
 export const MAX_ISSUES_PER_OBJECT = 20;
 
-/** One `name="value"` pair, the value escaped. `name` must already be a valid label name. */
+/**
+ * One `name="value"` pair, the value escaped. `name` must already be a valid label name.
+ * Lone UTF-16 surrogates become U+FFFD here (as they would on the wire), so two values that
+ * differ only in them cannot become duplicate series after UTF-8 encoding.
+ */
 export function pair(name: string, value: string): string {
-  return `${name}="${escapeLabelValue(value)}"`;
+  const v = value.isWellFormed() ? value : value.toWellFormed();
+  return `${name}="${escapeLabelValue(v)}"`;
 }
 
 /** Join two rendered label lists (either may be empty). */

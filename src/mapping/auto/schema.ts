@@ -266,12 +266,14 @@ export class Node {
     );
   }
 
-  /** The gauge (or state set) family named after this field. */
+  /**
+   * The gauge (or state set) family named after this field. A field whose name would end like
+   * a transitions counter (`..._transitions_total`) gets `_value` appended, so a gauge never
+   * takes a counter's name.
+   */
   get valueDef(): FamilyDef {
-    this.valueDefCache ??= {
-      meta: { name: this.name, type: "gauge", help: this.helpText("value") },
-      origin: this.path,
-    };
+    const name = this.name.endsWith("_transitions_total") ? `${this.name}_value` : this.name;
+    this.valueDefCache ??= { meta: { name, type: "gauge", help: this.helpText("value") }, origin: this.path };
     return this.valueDefCache;
   }
 
