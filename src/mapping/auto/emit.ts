@@ -16,8 +16,13 @@ export interface FamilyDef {
 
 interface Building {
   readonly def: FamilyDef;
+  /** `name{` + the object prefix: every line of the family starts with it. */
+  readonly head: string;
   text: string;
   series: number;
+  /** Label strings emitted so far: the first one alone, a Set from the second on. */
+  first: string;
+  keys: Set<string> | undefined;
 }
 
 /** Most issues reported for one object; the rest are summed into one `issues_truncated`. */
@@ -43,7 +48,6 @@ export class Emitter {
   readonly prefix: string;
   private readonly maxSeries: number;
   private readonly families = new Map<string, Building>();
-  private readonly seen = new Set<string>();
   private readonly issues: MappingIssue[] = [];
   private droppedIssues = 0;
   private issueKeys: Set<string> | undefined;
@@ -72,33 +76,47 @@ export class Emitter {
     const name = def.meta.name;
     let fam = this.families.get(name);
     if (fam === undefined) {
-      fam = { def, text: "", series: 0 };
+      if (this.total >= this.maxSeries) return this.limit();
+      const head = this.prefix === "" ? `${name}{` : `${name}{${this.prefix}`;
+      fam = { def, head, text: "", series: 0, first: labels, keys: undefined };
       this.families.set(name, fam);
-    } else if (fam.def.origin !== def.origin || fam.def.meta.type !== def.meta.type) {
-      this.issue("name_collision", `${def.origin} and ${fam.def.origin} both map to ${name}; kept the first`);
-      return false;
-    }
-    const key = `${name}{${labels}`;
-    if (this.seen.has(key)) {
-      this.issue(
-        "duplicate_series",
-        `${def.origin}: series ${name}{${labels}} emitted twice; kept the first`,
-      );
-      return false;
-    }
-    if (this.total >= this.maxSeries) {
-      if (!this.limitReported) {
-        this.limitReported = true;
-        this.issue("object_series_limit", `object has more than ${this.maxSeries} series; the rest dropped`);
+    } else {
+      if (fam.def !== def && (fam.def.origin !== def.origin || fam.def.meta.type !== def.meta.type)) {
+        this.issue(
+          "name_collision",
+          `${def.origin} and ${fam.def.origin} both map to ${name}; kept the first`,
+        );
+        return false;
       }
-      return false;
+      if (fam.keys === undefined) {
+        if (fam.first === labels) return this.duplicate(def, labels);
+        fam.keys = new Set([fam.first]);
+      } else if (fam.keys.has(labels)) return this.duplicate(def, labels);
+      if (this.total >= this.maxSeries) return this.limit();
+      fam.keys.add(labels);
     }
-    this.seen.add(key);
-    const all = joinLabels(this.prefix, labels);
-    fam.text += all === "" ? `${name} ${formatValue(value)}\n` : `${name}{${all}} ${formatValue(value)}\n`;
+    const v = formatValue(value);
+    if (labels === "") fam.text += this.prefix === "" ? `${name} ${v}\n` : `${fam.head}} ${v}\n`;
+    else fam.text += this.prefix === "" ? `${fam.head}${labels}} ${v}\n` : `${fam.head},${labels}} ${v}\n`;
     fam.series++;
     this.total++;
     return true;
+  }
+
+  private duplicate(def: FamilyDef, labels: string): false {
+    this.issue(
+      "duplicate_series",
+      `${def.origin}: series ${def.meta.name}{${labels}} emitted twice; kept the first`,
+    );
+    return false;
+  }
+
+  private limit(): false {
+    if (!this.limitReported) {
+      this.limitReported = true;
+      this.issue("object_series_limit", `object has more than ${this.maxSeries} series; the rest dropped`);
+    }
+    return false;
   }
 
   /**
