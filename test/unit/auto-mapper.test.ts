@@ -470,6 +470,18 @@ describe("auto mapper: conditions", () => {
     assert.equal(sampleValue(parsed, "cr_status_sub_condition", { type: "A", status: "False" }), 1);
   });
 
+  it("does not take a schemaless list of {type, status} for conditions unless the statuses are True/False/Unknown", () => {
+    const { parsed, results } = mapAll(loose, [
+      thing({ resources: [{ type: "Deployment", status: "Synced" }] }),
+    ]);
+    assert.equal(parsed.types.has("cr_status_resources_condition"), false);
+    assert.equal(
+      sampleValue(parsed, "cr_status_resources_status", { resources_type: "Deployment", status: "Synced" }),
+      1,
+    );
+    assert.deepEqual(reasons(results[0]!), []);
+  });
+
   it("skips conditions without a type, keeps the first of a repeated type, zeroes an invalid status", () => {
     const { parsed, results } = mapAll(mq.kind, [
       thing({

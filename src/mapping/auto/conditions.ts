@@ -13,13 +13,18 @@ import { isPlainObject, type Walker } from "./walk.ts";
 /** Fields of a condition that are not walked as ordinary fields. */
 const CONDITION_KEYS: readonly string[] = ["type", "status"];
 
-/** A schemaless list is a condition list when its first items are objects with a string type and status. */
+/**
+ * A list without an item schema is a condition list when its (walked) items are all objects
+ * with a string `type` and a `status` of True, False or Unknown (so `[{type: Deployment,
+ * status: Synced}]` stays an ordinary list).
+ */
 export function looksLikeConditions(arr: readonly unknown[], n: number): boolean {
   if (n === 0) return false;
   for (let i = 0; i < n; i++) {
     const item = arr[i];
-    if (!isPlainObject(item) || typeof item.type !== "string" || typeof item.status !== "string")
+    if (!isPlainObject(item) || typeof item.type !== "string" || conditionStatus(item.status) === undefined) {
       return false;
+    }
   }
   return true;
 }

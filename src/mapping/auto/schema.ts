@@ -175,7 +175,11 @@ export class Node {
     this.listMapKeys =
       Array.isArray(keys) && keys.length > 0 && keys.every((k) => typeof k === "string") ? keys : undefined;
     const items = flatten(asSchema(s?.items));
-    this.schemaConditions = propOf(items, "type") !== undefined && propOf(items, "status") !== undefined;
+    const status = flatten(propOf(items, "status"));
+    this.schemaConditions =
+      propOf(items, "type") !== undefined &&
+      status !== undefined &&
+      (!Array.isArray(status.enum) || status.enum.includes("True") || status.enum.includes("False"));
     this.help = helpFor(path, conditionField);
   }
 
