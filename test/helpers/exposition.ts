@@ -91,7 +91,11 @@ export function parseExposition(body: string, format: "text" | "openmetrics" = "
       }
       return;
     }
-    if (line === "") throw new Error(`line ${n}: empty line`);
+    if (line === "") {
+      // The text format ignores empty lines (prom-client writes them); OpenMetrics forbids them.
+      if (format === "openmetrics") throw new Error(`line ${n}: empty line`);
+      return;
+    }
     const nameMatch = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line);
     if (!nameMatch) throw new Error(`line ${n}: no metric name: ${line.slice(0, 80)}`);
     const name = nameMatch[0];

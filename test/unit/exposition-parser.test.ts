@@ -23,6 +23,10 @@ describe("test exposition parser", () => {
   ] as const) {
     it(`rejects ${why}`, () => assert.throws(() => parseExposition(body)));
   }
+  it("ignores empty lines in text format only", () => {
+    assert.equal(parseExposition("a 1\n\nb 2\n").samples.length, 2);
+    assert.throws(() => parseExposition("a 1\n\nb 2\n# EOF\n", "openmetrics"), /empty line/);
+  });
   it("requires # EOF for OpenMetrics", () => {
     assert.throws(() => parseExposition("a 1\n", "openmetrics"));
     assert.equal(parseExposition("# TYPE a info\na_info 1\n# EOF\n", "openmetrics").samples.length, 1);

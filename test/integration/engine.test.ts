@@ -1,0 +1,282 @@
+// The engine against a real kube-apiserver: CRD discovery, list+watch, store, /metrics.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { after, before, describe, it } from "node:test";
+import {
+  ApiextensionsV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+} from "@kubernetes/client-node";
+import { parse as parseYaml } from "yaml";
+import { type Cluster, startCluster } from "../cluster/cluster.ts";
+import { kubeconfigWithServer, type RunningExporter, startTestExporter } from "../helpers/exporter.ts";
+import { find, valueOf } from "../helpers/exposition.ts";
+import { startProxy, type TcpProxy } from "../helpers/proxy.ts";
+import { scrape } from "../helpers/scrape.ts";
+import { eventually } from "../helpers/wait.ts";
+
+const mqCrd = parseYaml(
+  readFileSync(new URL("../../examples/messagequeue-crd.yaml", import.meta.url), "utf8"),
+);
+const MQ = { group: "queue.example.com", version: "v1", plural: "messagequeues" };
+
+function widgetCrd(group: string, versions: string[], storage: string): object {
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: `widgets.${group}` },
+    spec: {
+      group,
+      scope: "Namespaced",
+      names: { plural: "widgets", singular: "widget", kind: "Widget" },
+      versions: versions.map((name) => ({
+        name,
+        served: true,
+        storage: name === storage,
+        subresources: { status: {} },
+        schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+      })),
+    },
+  };
+}
+
+async function applyCrd(kc: KubeConfig, crd: object): Promise<void> {
+  const api = kc.makeApiClient(ApiextensionsV1Api);
+  await api.createCustomResourceDefinition({ body: crd as never });
+  const name = (crd as { metadata: { name: string } }).metadata.name;
+  await eventually(`CRD ${name} established`, async () => {
+    const got = await api.readCustomResourceDefinition({ name });
+    return got.status?.conditions?.some((c) => c.type === "Established" && c.status === "True");
+  });
+}
+
+async function deleteCrd(kc: KubeConfig, name: string): Promise<void> {
+  const api = kc.makeApiClient(ApiextensionsV1Api);
+  await api.deleteCustomResourceDefinition({ name });
+  await eventually(`CRD ${name} gone`, async () => {
+    try {
+      await api.readCustomResourceDefinition({ name });
+      return false;
+    } catch {
+      return true;
+    }
+  });
+}
+
+function queue(name: string, namespace: string, replicas = 3): object {
+  return {
+    apiVersion: "queue.example.com/v1",
+    kind: "MessageQueue",
+    metadata: { name, namespace },
+    spec: { replicas, storageSize: "1Gi" },
+  };
+}
+
+async function patchStatus(kc: KubeConfig, namespace: string, name: string, status: object): Promise<void> {
+  await kc
+    .makeApiClient(CustomObjectsApi)
+    .patchNamespacedCustomObjectStatus(
+      { ...MQ, namespace, name, body: { status } },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+}
+
+describe("engine on a real API server", { timeout: 240_000 }, () => {
+  let cluster: Cluster;
+  let kc: KubeConfig;
+  let exporter: RunningExporter;
+  let proxy: TcpProxy;
+
+  before(async () => {
+    cluster = await startCluster();
+    kc = cluster.kubeConfig();
+    // The exporter talks to the API server through a proxy, so a test can cut it off.
+    const url = new URL(cluster.server);
+    proxy = await startProxy(url.hostname, Number(url.port));
+    exporter = await startTestExporter(
+      kubeconfigWithServer(cluster.kubeconfigPath, `https://127.0.0.1:${proxy.port}`),
+      ["--watch-idle-timeout", "5", "--backoff-max", "1"],
+    );
+    await eventually(
+      "exporter ready",
+      async () => (await fetch(`http://127.0.0.1:${exporter.port}/readyz`)).ok,
+    );
+  });
+
+  after(async () => {
+    await exporter?.stop();
+    await proxy?.stop();
+    await cluster?.stop();
+  });
+
+  it("picks up a CRD installed after start and follows CR create, status update and delete", async () => {
+    await applyCrd(kc, mqCrd);
+    const api = kc.makeApiClient(CustomObjectsApi);
+    await kc
+      .makeApiClient((await import("@kubernetes/client-node")).CoreV1Api)
+      .createNamespace({ body: { metadata: { name: "shop" } } });
+    await api.createNamespacedCustomObject({ ...MQ, namespace: "shop", body: queue("orders", "shop") });
+    const labels = { kind: "MessageQueue", namespace: "shop", name: "orders" };
+    await eventually(
+      "cr_info of the new object",
+      async () => find((await scrape(exporter.port)).parsed, "cr_info", labels).length === 1,
+    );
+
+    await patchStatus(kc, "shop", "orders", {
+      readyReplicas: 2,
+      phase: "Degraded",
+      conditions: [
+        {
+          type: "Available",
+          status: "False",
+          reason: "ReplicasUnavailable",
+          message: "1 down",
+          lastTransitionTime: "2026-11-25T08:00:00Z",
+        },
+      ],
+    });
+    const parsed = await eventually("status update visible", async () => {
+      const p = (await scrape(exporter.port)).parsed;
+      return find(p, "cr_status_condition", { ...labels, type: "Available", status: "False" })[0]?.value === 1
+        ? p
+        : undefined;
+    });
+    assert.equal(valueOf(parsed, "cr_status_condition", { ...labels, type: "Available", status: "True" }), 0);
+    assert.equal(valueOf(parsed, "cr_info", labels), 1);
+    assert.equal(find(parsed, "cr_info", labels)[0]?.labels.group, "queue.example.com");
+    assert.equal(find(parsed, "cr_info", labels)[0]?.labels.version, "v1");
+
+    await api.deleteNamespacedCustomObject({ ...MQ, namespace: "shop", name: "orders" });
+    await eventually("deleted object's series vanish", async () => {
+      const body = (await scrape(exporter.port)).body;
+      return !body.includes('name="orders"');
+    });
+  });
+
+  it("exports an object of a CRD serving two versions once, under the preferred version", async () => {
+    await applyCrd(kc, widgetCrd("two.example.com", ["v1beta1", "v1"], "v1beta1"));
+    const api = kc.makeApiClient(CustomObjectsApi);
+    await api.createNamespacedCustomObject({
+      group: "two.example.com",
+      version: "v1beta1",
+      plural: "widgets",
+      namespace: "default",
+      body: { apiVersion: "two.example.com/v1beta1", kind: "Widget", metadata: { name: "w1" } },
+    });
+    const parsed = await eventually("the widget exported", async () => {
+      const p = (await scrape(exporter.port)).parsed;
+      return find(p, "cr_info", { kind: "Widget", name: "w1" }).length > 0 ? p : undefined;
+    });
+    const infos = find(parsed, "cr_info", { kind: "Widget", name: "w1" });
+    assert.equal(infos.length, 1, "exported once, not once per version");
+    assert.equal(infos[0]?.labels.version, "v1");
+  });
+
+  it("stops a deleted CRD's loop and removes its series", async () => {
+    await applyCrd(kc, widgetCrd("gone.example.com", ["v1"], "v1"));
+    await kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
+      group: "gone.example.com",
+      version: "v1",
+      plural: "widgets",
+      namespace: "default",
+      body: { apiVersion: "gone.example.com/v1", kind: "Widget", metadata: { name: "w2" } },
+    });
+    await eventually("widget w2 exported", async () =>
+      (await scrape(exporter.port)).body.includes('group="gone.example.com"'),
+    );
+    await deleteCrd(kc, "widgets.gone.example.com");
+    await eventually(
+      "series of the deleted CRD gone",
+      async () => !(await scrape(exporter.port)).body.includes('group="gone.example.com"'),
+    );
+    const self = await scrape(exporter.telemetryPort);
+    assert.equal(find(self.parsed, "cr_exporter_kind_synced", { group: "gone.example.com" }).length, 0);
+  });
+
+  it("removes objects deleted while it was cut off from the API server", async () => {
+    const api = kc.makeApiClient(CustomObjectsApi);
+    for (const name of ["keep", "drop"])
+      await api.createNamespacedCustomObject({ ...MQ, namespace: "shop", body: queue(name, "shop") });
+    await eventually("both queues exported", async () => {
+      const body = (await scrape(exporter.port)).body;
+      return body.includes('name="keep"') && body.includes('name="drop"');
+    });
+    proxy.setMode("refuse");
+    await api.deleteNamespacedCustomObject({ ...MQ, namespace: "shop", name: "drop" });
+    await new Promise((r) => setTimeout(r, 1500)); // let the exporter notice it is cut off
+    assert.ok(
+      (await scrape(exporter.port)).body.includes('name="drop"'),
+      "nothing can reach it while cut off",
+    );
+    proxy.setMode("forward");
+    await eventually("deleted queue vanishes after reconnecting", async () => {
+      const body = (await scrape(exporter.port)).body;
+      return !body.includes('name="drop"') && body.includes('name="keep"');
+    });
+  });
+
+  it("reports a forbidden kind and keeps serving the others", async () => {
+    // Uses the MessageQueues and the two.example.com Widget CRD created by the tests above.
+    // A user who may read CRDs and MessageQueues, but not the Widgets of two.example.com.
+    const limited = await cluster.mintUserKubeconfig("limited-exporter", [
+      {
+        apiGroups: ["apiextensions.k8s.io"],
+        resources: ["customresourcedefinitions"],
+        verbs: ["get", "list", "watch"],
+      },
+      { apiGroups: ["queue.example.com"], resources: ["messagequeues"], verbs: ["get", "list", "watch"] },
+    ]);
+    const second = await startTestExporter(limited, ["--backoff-max", "1"]);
+    try {
+      await eventually("MessageQueues exported by the limited exporter", async () =>
+        (await scrape(second.port)).body.includes('kind="MessageQueue"'),
+      );
+      const self = await eventually("Widget reported forbidden", async () => {
+        const p = (await scrape(second.telemetryPort)).parsed;
+        return find(p, "cr_exporter_kind_forbidden", { group: "two.example.com", kind: "Widget" })[0]
+          ?.value === 1
+          ? p
+          : undefined;
+      });
+      assert.equal(
+        valueOf(self, "cr_exporter_kind_forbidden", { group: "queue.example.com", kind: "MessageQueue" }),
+        0,
+      );
+      assert.equal(
+        valueOf(self, "cr_exporter_kind_synced", { group: "queue.example.com", kind: "MessageQueue" }),
+        1,
+      );
+      const readyz = await fetch(`http://127.0.0.1:${second.port}/readyz?verbose`);
+      const text = await readyz.text();
+      assert.equal(readyz.status, 200, "a forbidden kind does not make the exporter unready");
+      assert.match(text, /\[-\]widgets\.two\.example\.com forbidden/);
+      assert.match(text, /\[\+\]messagequeues\.queue\.example\.com synced/);
+      assert.ok(
+        second.logs.some(
+          (l) =>
+            l.msg?.toString().startsWith("forbidden to list/watch") && l.kind === "widgets.two.example.com",
+        ),
+      );
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it("serves valid, duplicate-free exposition in both formats, gzipped or not", async () => {
+    for (const openmetrics of [false, true]) {
+      for (const gzip of [false, true]) {
+        const result = await scrape(exporter.port, { openmetrics, gzip }); // parse throws on any invalid line
+        assert.equal(result.status, 200);
+        assert.equal(
+          result.contentType,
+          openmetrics
+            ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
+            : "text/plain; version=0.0.4; charset=utf-8",
+        );
+        assert.ok(result.parsed.samples.length > 0);
+      }
+    }
+  });
+});
