@@ -303,6 +303,10 @@ describe("auto mapper: options", () => {
     assert.deepEqual(reasons(results[0]!), ["label_name_collision"]);
   });
 
+  it("rejects an invalid metric prefix when created, not while mapping", () => {
+    assert.throws(() => createAutoMapper({ prefix: "9-bad" }), /metric prefix "9-bad"/);
+  });
+
   it("honours the metric prefix, including none", () => {
     const acme = mapAll(mq.kind, mq.objects, { prefix: "acme_" }).parsed;
     assert.ok(
@@ -447,6 +451,14 @@ describe("auto mapper: lists", () => {
     assert.equal(sampleValue(parsed, "cr_status_items_count"), 10_000);
     assert.equal(find(parsed, "cr_status_items_v").length, 256);
     assert.deepEqual(reasons(results[0]!), ["list_truncated"]);
+  });
+
+  it("reads a schemaless object as a map when a key is not a field name or it has many keys", () => {
+    const many = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`node${i}`, i]));
+    const { parsed } = mapAll(loose, [thing({ nodes: { "node-1": 1, node2: 2 }, many, small: { a: 1 } })]);
+    assert.equal(sampleValue(parsed, "cr_status_nodes", { nodes_key: "node-1" }), 1);
+    assert.equal(sampleValue(parsed, "cr_status_many", { many_key: "node64" }), 64);
+    assert.equal(sampleValue(parsed, "cr_status_small_a"), 1);
   });
 
   it("nested lists get distinct label names", () => {

@@ -4,11 +4,12 @@
 // `message` is free text and never exported.
 
 import { joinLabels, pair } from "./emit.ts";
+import { isPlainObject } from "./json.ts";
 import { uniqueLabel } from "./names.ts";
 import type { Node } from "./schema.ts";
 import { CONDITION_STATUSES } from "./state.ts";
 import { conditionStatus } from "./values.ts";
-import { isPlainObject, type Walker } from "./walk.ts";
+import type { Walker } from "./walk.ts";
 
 /** Fields of a condition that are not walked as ordinary fields. */
 const CONDITION_KEYS: readonly string[] = ["type", "status"];

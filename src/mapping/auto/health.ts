@@ -10,8 +10,8 @@
 // condition and its age too.
 
 import type { KubeObject } from "../types.ts";
+import { isPlainObject } from "./json.ts";
 import { conditionStatus } from "./values.ts";
-import { isPlainObject } from "./walk.ts";
 
 export const HEALTH_STATES = ["Current", "InProgress", "Failed", "Terminating", "Unknown"] as const;
 export type HealthState = (typeof HEALTH_STATES)[number];

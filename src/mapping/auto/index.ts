@@ -1,7 +1,7 @@
 // The zero-config `auto` mapper: every object of every kind → cr_* families.
 // The contract (family names, labels, values) is documented in docs/metrics.md.
 
-import { renderLabelPairs } from "../exposition.ts";
+import { renderLabelPairs, sanitizeMetricName } from "../exposition.ts";
 import type {
   FamilyMeta,
   KindInfo,
@@ -14,11 +14,12 @@ import type {
 import { type Allowlist, allowedKeys, EMPTY_ALLOWLIST } from "./allowlist.ts";
 import { Emitter, type FamilyDef, pair } from "./emit.ts";
 import { HEALTH_STATES, healthOf } from "./health.ts";
+import { isPlainObject } from "./json.ts";
 import { emitKeyValues, emitMetadata, metadataDefs } from "./metadata.ts";
 import { RESERVED_LABELS } from "./names.ts";
 import { type Node, specNode, statusRoot } from "./schema.ts";
 import { StateBuilder } from "./state.ts";
-import { isPlainObject, Walker } from "./walk.ts";
+import { Walker } from "./walk.ts";
 
 export { type Allowlist, allowedKeys, EMPTY_ALLOWLIST, parseAllowlist } from "./allowlist.ts";
 export { HEALTH_STATES, type HealthState, healthOf } from "./health.ts";
@@ -196,6 +197,9 @@ class AutoKindMapper implements KindMapper {
  */
 export function createAutoMapper(options: Partial<AutoOptions> = {}): Mapper {
   const o: AutoOptions = { ...defaultAutoOptions, ...options };
+  if (o.prefix !== "" && sanitizeMetricName(o.prefix) !== o.prefix) {
+    throw new Error(`metric prefix "${o.prefix}" is not a valid metric name prefix`);
+  }
   return {
     forKind(kind: KindInfo): KindMapper {
       return new AutoKindMapper(kind, o);

@@ -4,9 +4,9 @@
 import { sanitizeLabelName } from "../exposition.ts";
 import type { Emitter, FamilyDef } from "./emit.ts";
 import { pair } from "./emit.ts";
+import { isPlainObject } from "./json.ts";
 import { truncate } from "./names.ts";
 import { parseTimestamp } from "./values.ts";
-import { isPlainObject } from "./walk.ts";
 
 export interface MetadataDefs {
   readonly info: FamilyDef;

@@ -7,6 +7,7 @@
 
 import { emitConditionList, looksLikeConditions } from "./conditions.ts";
 import { type Emitter, joinLabels, pair } from "./emit.ts";
+import { isPlainObject } from "./json.ts";
 import { isIdentifier, segmentOf, truncate, uniqueLabel } from "./names.ts";
 import type { Node } from "./schema.ts";
 import type { StateBuilder } from "./state.ts";
@@ -33,15 +34,14 @@ const STATE = 3;
 const UNPARSABLE = 4;
 type StringKind = typeof SKIP | typeof NUMBER | typeof TIMESTAMP | typeof STATE | typeof UNPARSABLE;
 
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 function isDigitLead(c: number): boolean {
   return (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46;
 }
 
 const NO_SKIP: readonly string[] = [];
+
+/** A schemaless object with more keys than this is read as a map, not a struct. */
+export const MAX_STRUCT_FIELDS = 64;
 
 export class Walker {
   readonly em: Emitter;
@@ -183,10 +183,11 @@ export class Walker {
     skip: readonly string[],
   ): void {
     if (node.schemaless && node.path !== ".status") {
-      // No declared shape: a struct if its keys look like field names, else a map. (.status
-      // itself is always a struct.)
+      // No declared shape: a struct if its keys look like field names and are not too many
+      // (each field is a family name), else a map. (.status itself is always a struct.)
+      let n = 0;
       for (const key in obj) {
-        if (!isIdentifier(key)) {
+        if (!isIdentifier(key) || ++n > MAX_STRUCT_FIELDS) {
           this.map(node, obj, Object.keys(obj), ctx, used, depth);
           return;
         }

@@ -1,0 +1,6 @@
+// Tiny type guards for decoded JSON.
+
+/** A JSON object (not null, not an array). */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
