@@ -49,7 +49,7 @@ export function emitConditionList(
   used.push(typeLabel);
   const statusLabel = uniqueLabel(["status", `${list.seg}_status`], used);
   const seen = new Set<string>();
-  for (let i = 0; i < n && !em.full; i++) {
+  for (let i = 0; i < n && !em.isFull(); i++) {
     const item = arr[i];
     if (!isPlainObject(item) || typeof item.type !== "string" || item.type === "") {
       em.issue("condition_without_type", `${list.path}: a condition has no type; skipped`);

@@ -59,13 +59,11 @@ export class Emitter {
     this.maxSeries = maxSeries;
   }
 
-  get seriesCount(): number {
-    return this.total;
-  }
-
-  /** Whether the per-object series bound has been reached (walks can stop early). */
-  get full(): boolean {
-    return this.total >= this.maxSeries;
+  /** Whether the per-object series bound has been reached (walks stop early; reported once). */
+  isFull(): boolean {
+    if (this.total < this.maxSeries) return false;
+    this.limit();
+    return true;
   }
 
   /**

@@ -152,6 +152,12 @@ class AutoKindMapper implements KindMapper {
       );
     }
 
+    // Before the walk, so the per-object series bound never drops it.
+    const health = healthOf(obj);
+    for (let i = 0; i < HEALTH_STATES.length; i++) {
+      em.add(this.health, this.healthLabels[i]!, HEALTH_STATES[i] === health ? 1 : 0);
+    }
+
     const walker = new Walker(em, o, state);
     const used = [...RESERVED_LABELS];
     for (const [path, node] of this.spec) {
@@ -174,10 +180,6 @@ class AutoKindMapper implements KindMapper {
       );
     }
 
-    const health = healthOf(obj);
-    for (let i = 0; i < HEALTH_STATES.length; i++) {
-      em.add(this.health, this.healthLabels[i]!, HEALTH_STATES[i] === health ? 1 : 0);
-    }
     return em.result(state.build());
   }
 

@@ -67,7 +67,7 @@ export class Walker {
   }
 
   value(node: Node, v: unknown, ctx: string, used: string[], depth: number): void {
-    if (v === null || v === undefined || this.em.full) return;
+    if (v === null || v === undefined || this.em.isFull()) return;
     switch (typeof v) {
       case "number":
         this.em.add(node.valueDef, ctx, v);
@@ -196,7 +196,7 @@ export class Walker {
     const declaredMap = node.mapSchema !== undefined;
     let mapKeys: string[] | undefined;
     for (const key in obj) {
-      if (this.em.full) return;
+      if (this.em.isFull()) return;
       if (skip.length > 0 && skip.includes(key)) continue;
       const child = node.property(key);
       if (child !== undefined) this.value(child, obj[key], ctx, used, depth);
@@ -225,7 +225,7 @@ export class Walker {
     if (n < keys.length) {
       this.em.issue("list_truncated", `${node.path}: only the first ${n} of a map's entries walked`);
     }
-    for (let i = 0; i < n && !this.em.full; i++) {
+    for (let i = 0; i < n && !this.em.isFull(); i++) {
       const key = keys[i]!;
       this.value(
         values,
@@ -279,7 +279,7 @@ export class Walker {
       names.push(name);
       used.push(name);
     }
-    for (let i = 0; i < n && !this.em.full; i++) {
+    for (let i = 0; i < n && !this.em.isFull(); i++) {
       const item = arr[i];
       if (!isPlainObject(item)) continue;
       let itemCtx = ctx;
@@ -329,7 +329,7 @@ export class Walker {
     const items = node.items();
     let members: string[] | undefined;
     let indexLabel: string | undefined;
-    for (let i = 0; i < n && !this.em.full; i++) {
+    for (let i = 0; i < n && !this.em.isFull(); i++) {
       const v = arr[i];
       if (v === null || v === undefined) continue;
       let kind: StringKind = NUMBER;
