@@ -163,7 +163,11 @@ export function find(parsed: ParsedExposition, name: string, match: Record<strin
 }
 
 /** The single value of a series, failing when there is not exactly one match. */
-export function valueOf(parsed: ParsedExposition, name: string, match: Record<string, string> = {}): number {
+export function sampleValue(
+  parsed: ParsedExposition,
+  name: string,
+  match: Record<string, string> = {},
+): number {
   const found = find(parsed, name, match);
   if (found.length !== 1) {
     throw new Error(`expected one ${name}${JSON.stringify(match)}, found ${found.length}`);

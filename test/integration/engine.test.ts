@@ -12,7 +12,7 @@ import {
 import { parse as parseYaml } from "yaml";
 import { type Cluster, startCluster } from "../cluster/cluster.ts";
 import { kubeconfigWithServer, type RunningExporter, startTestExporter } from "../helpers/exporter.ts";
-import { find, valueOf } from "../helpers/exposition.ts";
+import { find, sampleValue } from "../helpers/exposition.ts";
 import { startProxy, type TcpProxy } from "../helpers/proxy.ts";
 import { scrape } from "../helpers/scrape.ts";
 import { eventually } from "../helpers/wait.ts";
@@ -143,8 +143,11 @@ describe("engine on a real API server", { timeout: 240_000 }, () => {
         ? p
         : undefined;
     });
-    assert.equal(valueOf(parsed, "cr_status_condition", { ...labels, type: "Available", status: "True" }), 0);
-    assert.equal(valueOf(parsed, "cr_info", labels), 1);
+    assert.equal(
+      sampleValue(parsed, "cr_status_condition", { ...labels, type: "Available", status: "True" }),
+      0,
+    );
+    assert.equal(sampleValue(parsed, "cr_info", labels), 1);
     assert.equal(find(parsed, "cr_info", labels)[0]?.labels.group, "queue.example.com");
     assert.equal(find(parsed, "cr_info", labels)[0]?.labels.version, "v1");
 
@@ -241,11 +244,11 @@ describe("engine on a real API server", { timeout: 240_000 }, () => {
           : undefined;
       });
       assert.equal(
-        valueOf(self, "cr_exporter_kind_forbidden", { group: "queue.example.com", kind: "MessageQueue" }),
+        sampleValue(self, "cr_exporter_kind_forbidden", { group: "queue.example.com", kind: "MessageQueue" }),
         0,
       );
       assert.equal(
-        valueOf(self, "cr_exporter_kind_synced", { group: "queue.example.com", kind: "MessageQueue" }),
+        sampleValue(self, "cr_exporter_kind_synced", { group: "queue.example.com", kind: "MessageQueue" }),
         1,
       );
       const readyz = await fetch(`http://127.0.0.1:${second.port}/readyz?verbose`);

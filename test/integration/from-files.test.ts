@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type RunningExporter, startTestExporter } from "../helpers/exporter.ts";
-import { find, valueOf } from "../helpers/exposition.ts";
+import { find, sampleValue } from "../helpers/exposition.ts";
 import { scrape } from "../helpers/scrape.ts";
 import { eventually } from "../helpers/wait.ts";
 
@@ -39,11 +39,11 @@ describe("--from-files", { timeout: 60_000 }, () => {
       name: "payments",
     };
     assert.equal(
-      valueOf(parsed, "cr_status_condition", { ...payments, type: "Available", status: "False" }),
+      sampleValue(parsed, "cr_status_condition", { ...payments, type: "Available", status: "False" }),
       1,
     );
     assert.equal(
-      valueOf(parsed, "cr_status_condition", { ...payments, type: "Available", status: "True" }),
+      sampleValue(parsed, "cr_status_condition", { ...payments, type: "Available", status: "True" }),
       0,
     );
     assert.equal(find(parsed, "cr_info", { kind: "MessageQueue" }).length, 3);

@@ -1,13 +1,13 @@
 // The test parser is itself tested: a validity check that accepts anything proves nothing.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseExposition, valueOf } from "../helpers/exposition.ts";
+import { parseExposition, sampleValue } from "../helpers/exposition.ts";
 
 describe("test exposition parser", () => {
   it("parses labels with escapes and special values", () => {
     const p = parseExposition('# HELP a h\n# TYPE a gauge\na{x="q\\"\\\\\\n",y=""} +Inf\na{x="2"} -1.5e3\n');
-    assert.equal(valueOf(p, "a", { x: 'q"\\\n' }), Number.POSITIVE_INFINITY);
-    assert.equal(valueOf(p, "a", { x: "2" }), -1500);
+    assert.equal(sampleValue(p, "a", { x: 'q"\\\n' }), Number.POSITIVE_INFINITY);
+    assert.equal(sampleValue(p, "a", { x: "2" }), -1500);
   });
   for (const [why, body] of [
     ["a duplicate series", "a 1\na 2\n"],
