@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createAutoMapper, parseAllowlist } from "../../src/mapping/auto/index.ts";
 import type { KindInfo, KubeObject, MappingResult } from "../../src/mapping/types.ts";
-import { find, parseExposition, valueOf as sampleValue } from "../helpers/exposition.ts";
+import { find, parseExposition, sampleValue } from "../helpers/exposition.ts";
 import { kindOf, loadYaml, mapAll, messageQueueFixtures, render } from "./auto-helpers.ts";
 
 const mq = messageQueueFixtures();
