@@ -12,8 +12,8 @@ import {
   setHeaderOptions,
   Watch,
 } from "@kubernetes/client-node";
-import { parse as parseYaml } from "yaml";
 import { type Cluster, startCluster } from "../cluster/cluster.ts";
+import { applyCrd } from "../helpers/kube.ts";
 import { eventually } from "../helpers/wait.ts";
 
 const MQ = { group: "queue.example.com", version: "v1", plural: "messagequeues" };
@@ -36,15 +36,19 @@ describe("test cluster", { timeout: 180_000 }, () => {
   });
 
   it("creates a CRD and a CR, watches it, sees a status update, deletes it", async () => {
-    const crd = parseYaml(
+    await applyCrd(
+      kc,
       readFileSync(new URL("../../examples/messagequeue-crd.yaml", import.meta.url), "utf8"),
     );
-    const ext = kc.makeApiClient(ApiextensionsV1Api);
-    await ext.createCustomResourceDefinition({ body: crd });
-    await eventually("CRD established", async () => {
-      const got = await ext.readCustomResourceDefinition({ name: "messagequeues.queue.example.com" });
-      return got.status?.conditions?.some((c) => c.type === "Established" && c.status === "True");
-    });
+    const crd = await kc
+      .makeApiClient(ApiextensionsV1Api)
+      .readCustomResourceDefinition({ name: "messagequeues.queue.example.com" });
+    const phase = crd.spec.versions[0]?.schema?.openAPIV3Schema?.properties?.status?.properties?.phase;
+    assert.deepEqual(
+      phase?._enum,
+      ["Provisioning", "Ready", "Degraded", "Failed"],
+      "the schema arrived whole",
+    );
 
     const objects = kc.makeApiClient(CustomObjectsApi);
     const created = (await objects.createNamespacedCustomObject({

@@ -2,17 +2,12 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import {
-  ApiextensionsV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-} from "@kubernetes/client-node";
+import { CustomObjectsApi, type KubeConfig, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { parse as parseYaml } from "yaml";
 import { type Cluster, startCluster } from "../cluster/cluster.ts";
 import { kubeconfigWithServer, type RunningExporter, startTestExporter } from "../helpers/exporter.ts";
 import { find, sampleValue } from "../helpers/exposition.ts";
+import { applyCrd, deleteCrd } from "../helpers/kube.ts";
 import { startProxy, type TcpProxy } from "../helpers/proxy.ts";
 import { scrape } from "../helpers/scrape.ts";
 import { eventually } from "../helpers/wait.ts";
@@ -40,29 +35,6 @@ function widgetCrd(group: string, versions: string[], storage: string): object {
       })),
     },
   };
-}
-
-async function applyCrd(kc: KubeConfig, crd: object): Promise<void> {
-  const api = kc.makeApiClient(ApiextensionsV1Api);
-  await api.createCustomResourceDefinition({ body: crd as never });
-  const name = (crd as { metadata: { name: string } }).metadata.name;
-  await eventually(`CRD ${name} established`, async () => {
-    const got = await api.readCustomResourceDefinition({ name });
-    return got.status?.conditions?.some((c) => c.type === "Established" && c.status === "True");
-  });
-}
-
-async function deleteCrd(kc: KubeConfig, name: string): Promise<void> {
-  const api = kc.makeApiClient(ApiextensionsV1Api);
-  await api.deleteCustomResourceDefinition({ name });
-  await eventually(`CRD ${name} gone`, async () => {
-    try {
-      await api.readCustomResourceDefinition({ name });
-      return false;
-    } catch {
-      return true;
-    }
-  });
 }
 
 function queue(name: string, namespace: string, replicas = 3): object {

@@ -1,0 +1,41 @@
+// Kubernetes chores for integration tests.
+//
+// client-node's typed APIs serialize request bodies through their generated models, which name
+// some fields differently (`_enum` for `enum`, `xKubernetesListMapKeys` for
+// `x-kubernetes-list-map-keys`): a raw object passed as a CRD body silently loses those fields.
+// So CRDs are deserialized into the models first (loadYaml does that), then created.
+
+import {
+  ApiextensionsV1Api,
+  type KubeConfig,
+  loadYaml,
+  type V1CustomResourceDefinition,
+} from "@kubernetes/client-node";
+import { eventually } from "./wait.ts";
+
+/** Create a CRD (YAML text or a plain object) and wait until it is Established. */
+export async function applyCrd(kc: KubeConfig, crd: string | object): Promise<string> {
+  const model = loadYaml<V1CustomResourceDefinition>(typeof crd === "string" ? crd : JSON.stringify(crd));
+  const api = kc.makeApiClient(ApiextensionsV1Api);
+  await api.createCustomResourceDefinition({ body: model });
+  const name = model.metadata?.name ?? "";
+  await eventually(`CRD ${name} established`, async () => {
+    const got = await api.readCustomResourceDefinition({ name });
+    return got.status?.conditions?.some((c) => c.type === "Established" && c.status === "True");
+  });
+  return name;
+}
+
+/** Delete a CRD and wait until it is gone. */
+export async function deleteCrd(kc: KubeConfig, name: string): Promise<void> {
+  const api = kc.makeApiClient(ApiextensionsV1Api);
+  await api.deleteCustomResourceDefinition({ name });
+  await eventually(`CRD ${name} gone`, async () => {
+    try {
+      await api.readCustomResourceDefinition({ name });
+      return false;
+    } catch {
+      return true;
+    }
+  });
+}
