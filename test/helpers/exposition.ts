@@ -100,7 +100,8 @@ export function parseExposition(body: string, format: "text" | "openmetrics" = "
     if (!nameMatch) throw new Error(`line ${n}: no metric name: ${line.slice(0, 80)}`);
     const name = nameMatch[0];
     let pos = name.length;
-    const labels: Record<string, string> = {};
+    // No prototype: a label named "constructor" or "toString" is just a label.
+    const labels: Record<string, string> = Object.create(null);
     if (line[pos] === "{") {
       pos++;
       while (line[pos] !== "}") {
@@ -108,7 +109,7 @@ export function parseExposition(body: string, format: "text" | "openmetrics" = "
         if (!lm) throw new Error(`line ${n}: bad label at col ${pos}: ${line.slice(pos, pos + 40)}`);
         const lname = lm[1]!;
         if (!LABEL.test(lname)) throw new Error(`line ${n}: bad label name ${lname}`);
-        if (lname in labels) throw new Error(`line ${n}: duplicate label ${lname}`);
+        if (Object.hasOwn(labels, lname)) throw new Error(`line ${n}: duplicate label ${lname}`);
         pos += lm[0].length;
         let value = "";
         for (;;) {

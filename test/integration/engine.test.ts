@@ -8,6 +8,7 @@ import { type Cluster, startCluster } from "../cluster/cluster.ts";
 import { kubeconfigWithServer, type RunningExporter, startTestExporter } from "../helpers/exporter.ts";
 import { find, sampleValue } from "../helpers/exposition.ts";
 import { applyCrd, deleteCrd } from "../helpers/kube.ts";
+import { promtoolParses } from "../helpers/promtool.ts";
 import { startProxy, type TcpProxy } from "../helpers/proxy.ts";
 import { scrape } from "../helpers/scrape.ts";
 import { eventually } from "../helpers/wait.ts";
@@ -251,6 +252,10 @@ describe("engine on a real API server", { timeout: 240_000 }, () => {
             : "text/plain; version=0.0.4; charset=utf-8",
         );
         assert.ok(result.parsed.samples.length > 0);
+        if (!openmetrics) {
+          const promtool = promtoolParses(result.body);
+          assert.ok(promtool.ok, `promtool rejected the body:\n${promtool.output}`);
+        }
       }
     }
   });

@@ -23,6 +23,12 @@ describe("test exposition parser", () => {
   ] as const) {
     it(`rejects ${why}`, () => assert.throws(() => parseExposition(body)));
   }
+  it("accepts label names that are Object.prototype members", () => {
+    assert.equal(
+      sampleValue(parseExposition('a{constructor="x",toString="y"} 1\n'), "a", { constructor: "x" }),
+      1,
+    );
+  });
   it("ignores empty lines in text format only", () => {
     assert.equal(parseExposition("a 1\n\nb 2\n").samples.length, 2);
     assert.throws(() => parseExposition("a 1\n\nb 2\n# EOF\n", "openmetrics"), /empty line/);
