@@ -150,7 +150,7 @@ export function parseExposition(body: string, format: "text" | "openmetrics" = "
       .join(",")}}`;
     if (seen.has(key)) throw new Error(`line ${n}: duplicate series ${key}`);
     seen.add(key);
-    samples.push({ name, labels, value });
+    samples.push({ name, labels: { ...labels }, value });
   });
   if (format === "openmetrics" && !eof) throw new Error("OpenMetrics body without # EOF");
   return { samples, types, helps };
