@@ -91,6 +91,7 @@ function kindsOptions(options: Options): KindsOptions {
       idleTimeoutMs: options.watchIdleTimeout * 1000,
       backoffBaseMs: 1000,
       backoffCapMs: options.backoffMax * 1000,
+      requestTimeoutMs: options.requestTimeout * 1000,
     },
   };
 }

@@ -97,6 +97,7 @@ export const optionsSchema = z
       .default(120)
       .describe("Reconnect a watch silent (no event, no bookmark) for this many seconds."),
     listPageSize: int(1, 100_000).default(500).describe("Objects per LIST page."),
+    requestTimeout: seconds.default(60).describe("Deadline of one LIST page request, in seconds."),
     backoffMax: seconds
       .default(60)
       .describe("Longest wait between retries of a failing list/watch, in seconds."),

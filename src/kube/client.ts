@@ -63,8 +63,9 @@ export class KubeClient {
         signal,
       });
     } catch (err) {
-      if (signal?.aborted) throw err;
-      throw new KubeApiError(0, "NoResponse", `GET ${url.pathname}: ${(err as Error).message}`);
+      const reason =
+        (signal?.reason as Error | undefined)?.name === "TimeoutError" ? "Timeout" : "NoResponse";
+      throw new KubeApiError(0, reason, `GET ${url.pathname}: ${(err as Error).message}`);
     }
     if (response.status !== 200) {
       const text = await response.text().catch(() => "");
@@ -79,6 +80,14 @@ export class KubeClient {
       }
       throw new KubeApiError(response.status, reason, `GET ${url.pathname}: ${response.status} ${message}`);
     }
-    return (await response.json()) as ListPage<T>;
+    try {
+      return (await response.json()) as ListPage<T>;
+    } catch (err) {
+      throw new KubeApiError(
+        0,
+        "BadBody",
+        `GET ${url.pathname}: reading the response: ${(err as Error).message}`,
+      );
+    }
   }
 }

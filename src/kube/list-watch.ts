@@ -46,6 +46,8 @@ export interface ListWatchOptions {
   readonly idleTimeoutMs: number;
   readonly backoffBaseMs: number;
   readonly backoffCapMs: number;
+  /** Deadline of one LIST page request. */
+  readonly requestTimeoutMs: number;
 }
 
 export const defaultListWatchOptions: Omit<ListWatchOptions, "path"> = {
@@ -54,6 +56,7 @@ export const defaultListWatchOptions: Omit<ListWatchOptions, "path"> = {
   idleTimeoutMs: 120_000,
   backoffBaseMs: 1000,
   backoffCapMs: 60_000,
+  requestTimeoutMs: 60_000,
 };
 
 type WatchEnd = { kind: "closed" } | { kind: "gone" } | { kind: "error"; error: unknown };
@@ -166,7 +169,8 @@ export class ListWatch {
         const page = await this.client.list<KubeObject>(
           path,
           { limit: String(pageSize), continue: cont, labelSelector, fieldSelector },
-          signal,
+          // A stalled connection must not hang the loop: each page has a deadline.
+          AbortSignal.any([signal, AbortSignal.timeout(this.options.requestTimeoutMs)]),
         );
         for (const item of page.items) this.sink.upsert(item);
         count += page.items.length;

@@ -28,10 +28,12 @@ const TYPES = new Set([
   "gaugehistogram",
 ]);
 
+/** Values as Go's strconv.ParseFloat (Prometheus' text parser) reads them: NaN/Inf in any case. */
 function parseValue(text: string, line: number): number {
-  if (text === "NaN") return Number.NaN;
-  if (text === "+Inf" || text === "Inf") return Number.POSITIVE_INFINITY;
-  if (text === "-Inf") return Number.NEGATIVE_INFINITY;
+  const lower = text.toLowerCase();
+  if (lower === "nan") return Number.NaN;
+  if (lower === "+inf" || lower === "inf" || lower === "+infinity" || lower === "infinity") return Number.POSITIVE_INFINITY;
+  if (lower === "-inf" || lower === "-infinity") return Number.NEGATIVE_INFINITY;
   if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text))
     throw new Error(`line ${line}: bad value "${text}"`);
   return Number(text);

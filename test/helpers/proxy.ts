@@ -8,6 +8,10 @@ export type ProxyMode = "forward" | "refuse" | "stall";
 
 export interface TcpProxy {
   readonly port: number;
+  /**
+   * forward: pass bytes; refuse: cut every connection and close new ones at once; stall: keep
+   * every connection (and new ones) open but pass nothing.
+   */
   /** Connections accepted so far (a hot retry loop shows up here). */
   readonly connections: number;
   setMode(mode: ProxyMode): void;
@@ -35,8 +39,10 @@ export async function startProxy(targetHost: string, targetPort: number): Promis
     client.on("error", end).on("close", end);
     upstream.on("error", end).on("close", end);
     if (mode === "stall") {
+      // Accepted, connected upstream, and then nothing passes (pipe() would resume them).
       client.pause();
       upstream.pause();
+      return;
     }
     client.pipe(upstream);
     upstream.pipe(client);
@@ -60,12 +66,9 @@ export async function startProxy(targetHost: string, targetPort: number): Promis
           upstream.unpipe(client);
           client.pause();
           upstream.pause();
-        } else {
-          client.pipe(upstream);
-          upstream.pipe(client);
-          client.resume();
-          upstream.resume();
         }
+        // "forward" applies to new connections only: a stalled connection stays stalled, as a
+        // half-dead TCP connection would, and only the client's own watchdog can get it out.
       }
       if (next === "refuse") pairs.clear();
     },
