@@ -94,6 +94,14 @@ export function startProcess(
           ),
         );
     });
+    // The ports come from the info-level "serving" line; never wait for it forever.
+    setTimeout(() => {
+      if (started) return;
+      child.kill("SIGKILL");
+      reject(
+        new Error(`exporter did not log "serving" within 30 s (is --log-level above info?):\n${stderr}`),
+      );
+    }, 30_000).unref();
   });
 }
 
