@@ -6,6 +6,11 @@
 #
 #   test/tools/build.sh all | TOOL...    TOOL: kube-apiserver etcd helm prometheus promtool
 #                                             kube-state-metrics alertmanager
+#                                             prometheus-operator-crds
+#
+# prometheus-operator-crds is not a binary: the pinned prometheus-operator module ships its
+# generated CRD manifests; they are copied to .tools/crds/prometheus-operator/ (the chart tests
+# install them into the test API server to check the ServiceMonitor and PrometheusRule).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -24,6 +29,7 @@ pkg_of() {
     promtool) echo "prometheus github.com/prometheus/prometheus/cmd/promtool" ;;
     kube-state-metrics) echo "kube-state-metrics k8s.io/kube-state-metrics/v2" ;;
     alertmanager) echo "alertmanager github.com/prometheus/alertmanager/cmd/alertmanager" ;;
+    prometheus-operator-crds) echo "prometheus-operator-crds github.com/prometheus-operator/prometheus-operator" ;;
     *) echo "unknown tool: $1" >&2; return 1 ;;
   esac
 }
@@ -39,6 +45,21 @@ for tool in "${tools[@]}"; do
   stamp=$(cat "$here/$dir/go.mod" "$here/$dir/go.sum" <(go env GOVERSION) <(echo "$pkg") | sha256sum | cut -c1-16)
   if [ -x "$bin/$tool" ] && [ "$(cat "$stamps/$tool" 2>/dev/null)" = "$stamp" ]; then
     echo "tools: $tool up to date"
+    continue
+  fi
+  if [ "$tool" = prometheus-operator-crds ]; then
+    out="$root/.tools/crds/prometheus-operator"
+    if [ -d "$out" ] && [ "$(cat "$stamps/$tool" 2>/dev/null)" = "$stamp" ]; then
+      echo "tools: $tool up to date"
+      continue
+    fi
+    moddir=$(cd "$here/$dir" && go mod download "$pkg" && go list -mod=readonly -m -f '{{.Dir}}' "$pkg")
+    rm -rf "$out.tmp" && mkdir -p "$out.tmp"
+    cp "$moddir"/example/prometheus-operator-crd/monitoring.coreos.com_*.yaml "$out.tmp/"
+    chmod u+w "$out.tmp"/*.yaml
+    rm -rf "$out" && mv "$out.tmp" "$out"
+    echo "$stamp" > "$stamps/$tool"
+    echo "tools: copied $(ls "$out" | wc -l) CRDs of $pkg $(grep -m1 -E '^require ' "$here/$dir/go.mod" | cut -d' ' -f3) to .tools/crds/"
     continue
   fi
   start=$(date +%s)
