@@ -32,7 +32,8 @@ const TYPES = new Set([
 function parseValue(text: string, line: number): number {
   const lower = text.toLowerCase();
   if (lower === "nan") return Number.NaN;
-  if (lower === "+inf" || lower === "inf" || lower === "+infinity" || lower === "infinity") return Number.POSITIVE_INFINITY;
+  if (lower === "+inf" || lower === "inf" || lower === "+infinity" || lower === "infinity")
+    return Number.POSITIVE_INFINITY;
   if (lower === "-inf" || lower === "-infinity") return Number.NEGATIVE_INFINITY;
   if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text))
     throw new Error(`line ${line}: bad value "${text}"`);
