@@ -20,7 +20,7 @@ function nested(depth: number): unknown {
 }
 
 const statuses: Record<string, unknown> = {
-  quotes: { phase: 'Ready"} 1 evil_metric{x="1\\', state: "multi\nline\"} 1\nevil_metric 1" },
+  quotes: { phase: 'Ready"} 1 evil_metric{x="1\\', state: 'multi\nline"} 1\nevil_metric 1' },
   unicode: { phase: "✅ ready — 日本語", mood: "😀", lone: "\ud800x", nul: "a\u0000b" },
   huge: { phase: "x".repeat(1_000_000) },
   numbers: { big: 2 ** 60, negative: -1e308, tiny: 5e-324, count: "12345678901234567890" },
