@@ -39,3 +39,45 @@ export async function deleteCrd(kc: KubeConfig, name: string): Promise<void> {
     }
   });
 }
+
+export interface CrdSpec {
+  readonly group: string;
+  readonly kind: string;
+  /** Served versions; the first is the storage version unless `storage` says otherwise. */
+  readonly versions?: readonly string[];
+  readonly storage?: string;
+  /** Schema of `.status`; without one, the whole object preserves unknown fields. */
+  readonly status?: object;
+}
+
+/** A namespaced CRD with a status subresource, for tests that need "some kind". */
+export function testCrd(spec: CrdSpec): object {
+  const plural = `${spec.kind.toLowerCase()}s`;
+  const versions = spec.versions ?? ["v1"];
+  const schema = spec.status
+    ? {
+        type: "object",
+        properties: {
+          spec: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+          status: spec.status,
+        },
+      }
+    : { type: "object", "x-kubernetes-preserve-unknown-fields": true };
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: `${plural}.${spec.group}` },
+    spec: {
+      group: spec.group,
+      scope: "Namespaced",
+      names: { plural, singular: spec.kind.toLowerCase(), kind: spec.kind },
+      versions: versions.map((name) => ({
+        name,
+        served: true,
+        storage: name === (spec.storage ?? versions[0]),
+        subresources: { status: {} },
+        schema: { openAPIV3Schema: schema },
+      })),
+    },
+  };
+}

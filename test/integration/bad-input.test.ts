@@ -6,7 +6,7 @@ import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/c
 import { type Cluster, startCluster } from "../cluster/cluster.ts";
 import { type RunningExporter, startTestExporter } from "../helpers/exporter.ts";
 import { find } from "../helpers/exposition.ts";
-import { applyCrd } from "../helpers/kube.ts";
+import { applyCrd, testCrd } from "../helpers/kube.ts";
 import { promtoolParses } from "../helpers/promtool.ts";
 import { scrape } from "../helpers/scrape.ts";
 import { eventually } from "../helpers/wait.ts";
@@ -45,26 +45,9 @@ describe("bad input through the API server", { timeout: 180_000 }, () => {
   before(async () => {
     cluster = await startCluster();
     const kc = cluster.kubeConfig();
-    await applyCrd(kc, {
-      apiVersion: "apiextensions.k8s.io/v1",
-      kind: "CustomResourceDefinition",
-      metadata: { name: "things.bad.example.com" },
-      spec: {
-        group: "bad.example.com",
-        scope: "Namespaced",
-        names: { plural: "things", singular: "thing", kind: "Thing" },
-        versions: [
-          {
-            name: "v1",
-            served: true,
-            storage: true,
-            subresources: { status: {} },
-            // No schema for status at all: everything is walked by its runtime type.
-            schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
-          },
-        ],
-      },
-    });
+    // No schema for status at all: everything is walked by its runtime type.
+    await applyCrd(kc, testCrd({ group: "bad.example.com", kind: "Thing" }));
+
     const objects = kc.makeApiClient(CustomObjectsApi);
     for (const [name, status] of Object.entries(statuses)) {
       await objects.createNamespacedCustomObject({

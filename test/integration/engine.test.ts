@@ -7,7 +7,7 @@ import { parse as parseYaml } from "yaml";
 import { type Cluster, startCluster } from "../cluster/cluster.ts";
 import { kubeconfigWithServer, type RunningExporter, startTestExporter } from "../helpers/exporter.ts";
 import { find, sampleValue } from "../helpers/exposition.ts";
-import { applyCrd, deleteCrd } from "../helpers/kube.ts";
+import { applyCrd, deleteCrd, testCrd } from "../helpers/kube.ts";
 import { promtoolParses } from "../helpers/promtool.ts";
 import { startProxy, type TcpProxy } from "../helpers/proxy.ts";
 import { scrape } from "../helpers/scrape.ts";
@@ -17,26 +17,6 @@ const mqCrd = parseYaml(
   readFileSync(new URL("../../examples/messagequeue-crd.yaml", import.meta.url), "utf8"),
 );
 const MQ = { group: "queue.example.com", version: "v1", plural: "messagequeues" };
-
-function widgetCrd(group: string, versions: string[], storage: string): object {
-  return {
-    apiVersion: "apiextensions.k8s.io/v1",
-    kind: "CustomResourceDefinition",
-    metadata: { name: `widgets.${group}` },
-    spec: {
-      group,
-      scope: "Namespaced",
-      names: { plural: "widgets", singular: "widget", kind: "Widget" },
-      versions: versions.map((name) => ({
-        name,
-        served: true,
-        storage: name === storage,
-        subresources: { status: {} },
-        schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
-      })),
-    },
-  };
-}
 
 function queue(name: string, namespace: string, replicas = 3): object {
   return {
@@ -132,7 +112,10 @@ describe("engine on a real API server", { timeout: 240_000 }, () => {
   });
 
   it("exports an object of a CRD serving two versions once, under the preferred version", async () => {
-    await applyCrd(kc, widgetCrd("two.example.com", ["v1beta1", "v1"], "v1beta1"));
+    await applyCrd(
+      kc,
+      testCrd({ group: "two.example.com", kind: "Widget", versions: ["v1beta1", "v1"], storage: "v1beta1" }),
+    );
     const api = kc.makeApiClient(CustomObjectsApi);
     await api.createNamespacedCustomObject({
       group: "two.example.com",
@@ -151,7 +134,7 @@ describe("engine on a real API server", { timeout: 240_000 }, () => {
   });
 
   it("stops a deleted CRD's loop and removes its series", async () => {
-    await applyCrd(kc, widgetCrd("gone.example.com", ["v1"], "v1"));
+    await applyCrd(kc, testCrd({ group: "gone.example.com", kind: "Widget" }));
     await kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
       group: "gone.example.com",
       version: "v1",

@@ -15,7 +15,7 @@ import { type Cluster, startCluster } from "../cluster/cluster.ts";
 import { expectConverged } from "../helpers/convergence.ts";
 import { kubeconfigWithServer, type RunningExporter, startTestExporter } from "../helpers/exporter.ts";
 import { find, type ParsedExposition } from "../helpers/exposition.ts";
-import { applyCrd, deleteCrd } from "../helpers/kube.ts";
+import { applyCrd, deleteCrd, testCrd } from "../helpers/kube.ts";
 import { startProxy, type TcpProxy } from "../helpers/proxy.ts";
 import { scrape } from "../helpers/scrape.ts";
 import { eventually } from "../helpers/wait.ts";
@@ -23,33 +23,12 @@ import { eventually } from "../helpers/wait.ts";
 const MQ = { group: "queue.example.com", version: "v1", plural: "messagequeues", namespace: "default" };
 const WIDGETS = { group: "other.example.com", version: "v1", plural: "widgets", namespace: "default" };
 const mqCrdText = readFileSync(new URL("../../examples/messagequeue-crd.yaml", import.meta.url), "utf8");
-const widgetCrd = (phases: string[]) => ({
-  apiVersion: "apiextensions.k8s.io/v1",
-  kind: "CustomResourceDefinition",
-  metadata: { name: "widgets.other.example.com" },
-  spec: {
+const widgetCrd = (phases: string[]) =>
+  testCrd({
     group: "other.example.com",
-    scope: "Namespaced",
-    names: { plural: "widgets", singular: "widget", kind: "Widget" },
-    versions: [
-      {
-        name: "v1",
-        served: true,
-        storage: true,
-        subresources: { status: {} },
-        schema: {
-          openAPIV3Schema: {
-            type: "object",
-            properties: {
-              spec: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
-              status: { type: "object", properties: { phase: { type: "string", enum: phases } } },
-            },
-          },
-        },
-      },
-    ],
-  },
-});
+    kind: "Widget",
+    status: { type: "object", properties: { phase: { type: "string", enum: phases } } },
+  });
 
 // Short timeouts so each fault resolves within seconds; the flags are the ones users have.
 const FLAGS = [

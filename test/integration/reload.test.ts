@@ -9,28 +9,11 @@ import { CustomObjectsApi } from "@kubernetes/client-node";
 import { type Cluster, startCluster } from "../cluster/cluster.ts";
 import { type RunningExporter, startTestExporter } from "../helpers/exporter.ts";
 import { find, sampleValue } from "../helpers/exposition.ts";
-import { applyCrd } from "../helpers/kube.ts";
+import { applyCrd, testCrd } from "../helpers/kube.ts";
 import { scrape } from "../helpers/scrape.ts";
 import { eventually } from "../helpers/wait.ts";
 
-const widgetCrd = {
-  apiVersion: "apiextensions.k8s.io/v1",
-  kind: "CustomResourceDefinition",
-  metadata: { name: "widgets.reload.example.com" },
-  spec: {
-    group: "reload.example.com",
-    scope: "Namespaced",
-    names: { plural: "widgets", singular: "widget", kind: "Widget" },
-    versions: [
-      {
-        name: "v1",
-        served: true,
-        storage: true,
-        schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
-      },
-    ],
-  },
-};
+const widgetCrd = testCrd({ group: "reload.example.com", kind: "Widget" });
 
 describe("config hot reload", { timeout: 120_000 }, () => {
   let cluster: Cluster;
