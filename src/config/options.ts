@@ -18,7 +18,10 @@ export const optionsSchema = z
   .object({
     port: int(0, 65535).default(8080).describe("Port of /metrics (object metrics), /healthz and /readyz."),
     telemetryPort: int(0, 65535).default(8081).describe("Port of the exporter's own metrics (/metrics)."),
-    host: z.string().default("::").describe("Address to listen on (default: all)."),
+    host: z
+      .string()
+      .optional()
+      .describe("Address to listen on (default: all addresses, IPv6 and IPv4 where available)."),
     kubeconfig: z
       .string()
       .optional()

@@ -166,7 +166,7 @@ export function telemetryApp(registry: Registry, http: HttpOptions): Hono<Env> {
  */
 export function listen(
   app: Hono<Env>,
-  hostname: string,
+  hostname: string | undefined,
   port: number,
   webConfig?: WebConfig,
   onTlsReload?: (error?: Error) => void,
