@@ -1,0 +1,53 @@
+# syntax=docker/dockerfile:1
+# cr-exporter container image.
+#
+#   docker build -t cr-exporter .
+#   docker run --rm -p 8080:8080 cr-exporter --from-files /app/examples
+#
+# Two stages: `build` compiles TypeScript and lays the application out exactly as `npm pack`
+# ships it, with production dependencies only; the runtime is distroless Node 24 (no shell, no
+# package manager) running as the unprivileged UID 65534. test/integration/package.test.ts
+# reproduces this layout without Docker (pack, production-only install, run, scrape) and
+# test/unit/dockerfile.test.ts checks this file's rules.
+
+# The build stage's Node is the project's pinned one (package.json devDependencies.node).
+ARG NODE_VERSION=24.21.0
+
+FROM node:${NODE_VERSION}-bookworm-slim AS build
+WORKDIR /src
+# Dependencies first: this layer is reused while package*.json are unchanged.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY examples ./examples
+# The application as published: `files` of package.json (dist/, examples/) plus package.json,
+# then its production dependencies from the lockfile (none of them has install scripts).
+RUN npm run build \
+  && npm pack --pack-destination /tmp \
+  && mkdir /app \
+  && tar -xzf /tmp/cr-exporter-*.tgz -C /app --strip-components=1 \
+  && cp package-lock.json /app/
+WORKDIR /app
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+FROM gcr.io/distroless/nodejs24-debian12:nonroot
+
+ARG VERSION=0.1.0
+ARG REVISION=""
+LABEL org.opencontainers.image.title="cr-exporter" \
+      org.opencontainers.image.description="Prometheus exporter for the .status of every Kubernetes custom resource; also runs kube-state-metrics CustomResourceStateMetrics configs." \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.base.name="gcr.io/distroless/nodejs24-debian12:nonroot"
+
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build --chown=0:0 /app /app
+# nobody:nogroup, numeric so that Kubernetes' runAsNonRoot can verify it.
+USER 65534:65534
+# 8080: object metrics, /healthz, /readyz; 8081: the exporter's own metrics.
+EXPOSE 8080 8081
+# The exporter handles SIGTERM itself (stops its watches and listeners, exits 0).
+ENTRYPOINT ["/nodejs/bin/node", "/app/dist/main.js"]
