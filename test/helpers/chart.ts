@@ -19,6 +19,7 @@ export interface K8sObject {
   metadata: {
     name: string;
     namespace?: string;
+    uid?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
   };
