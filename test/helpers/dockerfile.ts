@@ -3,7 +3,6 @@
 // matching as the Docker builder applies it (last matching pattern wins, `!` re-includes).
 
 import { readFileSync } from "node:fs";
-import { matchesGlob } from "node:path";
 
 export interface Instruction {
   /** Upper-case keyword: FROM, RUN, COPY, … */
@@ -125,6 +124,33 @@ export function parseCopy(args: string): Copy {
   return { from: flags.get("from"), sources: words.slice(0, -1), destination: words.at(-1)!, flags };
 }
 
+/**
+ * Go's filepath.Match as the builder uses it (plus `**`): `*` and `?` stop at `/` but, unlike
+ * shell globs, match a leading dot; `[…]` classes as written.
+ */
+function globRegExp(glob: string): RegExp {
+  let out = "";
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === "*" && glob[i + 1] === "*") {
+      i++;
+      if (glob[i + 1] === "/") {
+        out += "(?:.*/)?"; // `**/` : any directories, or none
+        i++;
+      } else out += ".*";
+    } else if (c === "*") out += "[^/]*";
+    else if (c === "?") out += "[^/]";
+    else if (c === "[") {
+      const end = glob.indexOf("]", i + 1);
+      if (end < 0) throw new Error(`unclosed [ in .dockerignore pattern "${glob}"`);
+      out += `[${glob.slice(i + 1, end)}]`; // Go negates with ^, as RegExp does
+      i = end;
+    } else
+      out += (c === "\\" && i + 1 < glob.length ? glob[++i]! : c).replace(/[.*?+^${}()|[\]\\/]/g, "\\$&");
+  }
+  return new RegExp(`^${out}$`);
+}
+
 /** Whether the builder leaves `path` (relative to the context root) out of the context. */
 export function dockerIgnored(path: string, patterns: readonly string[]): boolean {
   const clean = path.replace(/^\.\//, "").replace(/\/+$/, "");
@@ -136,7 +162,8 @@ export function dockerIgnored(path: string, patterns: readonly string[]): boolea
     if (pattern === "" || pattern.startsWith("#")) continue;
     const negated = pattern.startsWith("!");
     const glob = (negated ? pattern.slice(1) : pattern).replace(/^\/+/, "").replace(/\/+$/, "");
-    if (candidates.some((c) => matchesGlob(c, glob))) ignored = !negated;
+    const re = globRegExp(glob);
+    if (candidates.some((c) => re.test(c))) ignored = !negated;
   }
   return ignored;
 }

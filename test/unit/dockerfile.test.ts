@@ -25,6 +25,7 @@ const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
   engines: { node: string };
   devDependencies: Record<string, string>;
   files: string[];
+  scripts: Record<string, string>;
 };
 const runtime = dockerfile.stages.at(-1)!;
 const build = dockerfile.stages[0]!;
@@ -126,8 +127,18 @@ describe("Dockerfile", () => {
     const runs = all(build, "RUN")
       .map((i) => i.args)
       .join("\n");
-    assert.match(runs, /\bnpm ci\b(?![^\n]*--omit=dev)/, "the build installs the full lockfile");
-    assert.match(runs, /\bnpm run build\b/);
+    assert.match(
+      runs,
+      /\bnpm ci\b(?![^\n]*--omit=dev)/,
+      "the build installs the full lockfile (tsc is a dev one)",
+    );
+    const script = pkg.scripts.build ?? "";
+    const tscArgs = /^tsc (.+)$/.exec(script)?.[1];
+    assert.ok(tscArgs, `the build script is tsc: ${script}`);
+    assert.ok(
+      runs.includes(`node node_modules/typescript/bin/tsc ${tscArgs}`),
+      `compiles as package.json's build script does (${script})`,
+    );
     assert.match(runs, /\bnpm pack\b/, "the app is laid out as npm publishes it (package.json files)");
     assert.match(runs, /\bnpm ci --omit=dev\b/, "the runtime gets production dependencies only");
     const copies = all(runtime, "COPY").map((i) => parseCopy(i.args));
@@ -139,7 +150,7 @@ describe("Dockerfile", () => {
 
   it("labels the image with the OCI annotations, matching package.json", () => {
     const l = labels(runtime);
-    for (const key of ["title", "description", "licenses", "version", "revision"]) {
+    for (const key of ["title", "description", "licenses", "version", "revision", "created"]) {
       assert.ok(l.has(`org.opencontainers.image.${key}`), `org.opencontainers.image.${key}`);
     }
     assert.equal(l.get("org.opencontainers.image.title"), pkg.name);
@@ -208,6 +219,11 @@ describe("test Dockerfile reader", () => {
     assert.equal(dockerIgnored("docs/keep.md", patterns), false);
     assert.equal(dockerIgnored("dist/main.js", patterns), true);
     assert.equal(dockerIgnored("src/main.ts", patterns), false);
+    assert.equal(dockerIgnored(".git/config", ["*"]), true, "* matches dotfiles (Go's filepath.Match)");
+    assert.equal(dockerIgnored("src/a.ts", ["*", "!src/"]), false, "allowlist");
+    assert.equal(dockerIgnored("a/b/c.log", ["**/*.log"]), true);
+    assert.equal(dockerIgnored("c.log", ["**/*.log"]), true);
+    assert.equal(dockerIgnored("clog", ["**/*.log"]), false);
   });
 
   it("reads COPY flags and JSON form", () => {
