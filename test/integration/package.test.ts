@@ -1,5 +1,5 @@
 // The container image's runtime layout, reproduced without Docker: the files the Dockerfile's
-// build stage copies from the repository, `npm run build`, `npm pack`, the tarball unpacked and
+// build stage copies from the repository, its tsc step, `npm pack`, the tarball unpacked and
 // given its production dependencies only (`npm ci --omit=dev` from the lockfile), then the
 // Dockerfile's ENTRYPOINT script run from there on the examples and scraped. A runtime
 // dependency declared as a dev one, a file missing from package.json "files", or code that
@@ -87,7 +87,13 @@ describe("package: the image's runtime layout without Docker", { timeout: 600_00
     }
     // Stands in for the stage's `npm ci`: the repository's node_modules come from the same lockfile.
     symlinkSync(join(ROOT, "node_modules"), join(context, "node_modules"), "dir");
-    npm(["run", "build"], context);
+    // The Dockerfile's compile step, as written there (`node <tsc> -p …`), on this Node 24.
+    const compile = buildStage.instructions
+      .filter((i) => i.keyword === "RUN")
+      .flatMap((i) => i.args.split("&&").map((c) => c.trim()))
+      .find((c) => c.startsWith("node ") && c.includes("tsc"));
+    assert.ok(compile, "the Dockerfile's build stage runs tsc with node");
+    execFileSync(process.execPath, compile.split(/\s+/).slice(1), { cwd: context, stdio: "pipe" });
     packed = (JSON.parse(npm(["pack", "--json", "--pack-destination", tmp], context)) as Packed[])[0]!;
     app = join(tmp, "app");
     mkdirSync(app);
