@@ -10,8 +10,12 @@ import { z } from "zod";
 const list = z
   .union([z.string(), z.array(z.string())])
   .transform((v) => (Array.isArray(v) ? v : v.split(",")).map((s) => s.trim()).filter((s) => s !== ""));
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const seconds = z.coerce.number().positive().max(86_400);
+// Numbers arrive as strings from flags and env. An empty string must not coerce to 0: an empty
+// CR_EXPORTER_SHARD (say, a missing pod label) would silently make every replica shard 0.
+const numeric = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? Number.NaN : v), schema);
+const int = (min: number, max: number) => numeric(z.coerce.number().int().min(min).max(max));
+const seconds = numeric(z.coerce.number().positive().max(86_400));
 
 /** The validated settings. */
 export const optionsSchema = z

@@ -48,6 +48,11 @@ describe("settings", () => {
     assert.throws(() => loadOptions(["--metric-prefix", "9x"], {}), /--metric-prefix: /);
   });
 
+  it("rejects an empty number instead of reading it as 0", () => {
+    assert.throws(() => loadOptions(["--total-shards", "2"], { CR_EXPORTER_SHARD: "" }), /--shard: /);
+    assert.throws(() => loadOptions(["--port", " "], {}), /--port: /);
+  });
+
   it("rejects an unknown flag and an unknown config-file key", () => {
     assert.throws(() => loadOptions(["--prot", "1"], {}), /Unknown option '--prot'/);
     const dir = mkdtempSync(join(tmpdir(), "opts-"));
