@@ -273,7 +273,7 @@ describe("chart: helm lint and template", { timeout: 300_000 }, () => {
         { kind: "ServiceAccount", name: "crx-cr-exporter", namespace: "monitoring" },
       ]);
     }
-    const config = parseYaml(only(objects, "ConfigMap").data["config.yaml"]);
+    const config = parseYaml(only(objects, "ConfigMap", "crx-cr-exporter").data["config.yaml"]);
     assert.deepEqual(config, {
       includeGroups: ["pki.example.com", "queue.example.com"],
       namespaces: ["shop", "platform"],
@@ -298,7 +298,7 @@ describe("chart: helm lint and template", { timeout: 300_000 }, () => {
   it("ksm-config: the CustomResourceStateMetrics document mounted and passed by flag, unchanged", () => {
     const values = ciValues("ksm-config-values.yaml") as { customResourceState: { config: unknown } };
     const objects = render({ values: ["ci/ksm-config-values.yaml"] });
-    const data = only(objects, "ConfigMap").data;
+    const data = only(objects, "ConfigMap", "crx-cr-exporter").data;
     assert.deepEqual(parseYaml(data["custom-resource-state.yaml"]), values.customResourceState.config);
     const c = exporterContainer(objects);
     assert.ok(
@@ -306,7 +306,7 @@ describe("chart: helm lint and template", { timeout: 300_000 }, () => {
     );
     // Without it, the file and the flag are absent.
     const plain = render({ values: ["ci/default-values.yaml"] });
-    assert.equal(only(plain, "ConfigMap").data["custom-resource-state.yaml"], undefined);
+    assert.equal(only(plain, "ConfigMap", "crx-cr-exporter").data["custom-resource-state.yaml"], undefined);
     assert.ok(!exporterContainer(plain).args.some((a: string) => a.startsWith("--custom-resource-state")));
     // mode ksm without a CRS config is refused before it reaches a pod.
     assert.match(
@@ -408,7 +408,10 @@ describe("chart: helm lint and template", { timeout: 300_000 }, () => {
     assertLeastPrivilege(objects, []);
     assert.equal(only(objects, "ClusterRole").rules.length, 1);
     // The exporter then watches every group (and reports the ones it may not read).
-    assert.equal(parseYaml(only(objects, "ConfigMap").data["config.yaml"]).includeGroups, undefined);
+    assert.equal(
+      parseYaml(only(objects, "ConfigMap", "crx-cr-exporter").data["config.yaml"]).includeGroups,
+      undefined,
+    );
     assert.match(
       renderNotes({ set: ["groups={*}"] }),
       /WARNING: groups=\{\*\} found no CustomResourceDefinition/,
@@ -457,7 +460,10 @@ describe("chart: helm lint and template", { timeout: 300_000 }, () => {
   it("every rendered config validates against the exporter's own option schema", () => {
     for (const file of CI) {
       const objects = render({ values: [`ci/${file}`] });
-      const config = parseYaml(only(objects, "ConfigMap").data["config.yaml"]) as Record<string, unknown>;
+      const config = parseYaml(only(objects, "ConfigMap", "crx-cr-exporter").data["config.yaml"]) as Record<
+        string,
+        unknown
+      >;
       assert.doesNotThrow(() => validateOptions(config, `ci/${file}`), file);
     }
   });
