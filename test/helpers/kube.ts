@@ -48,6 +48,8 @@ export interface CrdSpec {
   readonly storage?: string;
   /** Schema of `.status`; without one, the whole object preserves unknown fields. */
   readonly status?: object;
+  /** false: no /status subresource, so a create or update carries `.status` (default true). */
+  readonly statusSubresource?: boolean;
 }
 
 /** A namespaced CRD with a status subresource, for tests that need "some kind". */
@@ -75,7 +77,7 @@ export function testCrd(spec: CrdSpec): object {
         name,
         served: true,
         storage: name === (spec.storage ?? versions[0]),
-        subresources: { status: {} },
+        subresources: spec.statusSubresource === false ? {} : { status: {} },
         schema: { openAPIV3Schema: schema },
       })),
     },
