@@ -2,87 +2,14 @@
 // (status written through the status subresource), scraped from the exporter, checked against
 // the families docs/metrics.md documents for them.
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-} from "@kubernetes/client-node";
-import { parseAllDocuments } from "yaml";
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { type Cluster, startCluster } from "../cluster/cluster.ts";
+import { applyExamples } from "../helpers/examples.ts";
 import { type RunningExporter, startTestExporter } from "../helpers/exporter.ts";
 import { find, type ParsedExposition, sampleValue } from "../helpers/exposition.ts";
-import { applyCrd } from "../helpers/kube.ts";
 import { scrape } from "../helpers/scrape.ts";
 import { eventually } from "../helpers/wait.ts";
-
-type Doc = {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; generation?: number };
-  status?: { observedGeneration?: number } & Record<string, unknown>;
-  spec?: { names?: { plural: string } };
-};
-
-const EXAMPLES = new URL("../../examples/", import.meta.url);
-const docs: Doc[] = readdirSync(EXAMPLES)
-  .filter((f) => f.endsWith(".yaml"))
-  .flatMap((f) => parseAllDocuments(readFileSync(new URL(f, EXAMPLES), "utf8")).map((d) => d.toJS() as Doc));
-
-/** Apply the examples the way a controller would have produced them: spec first, then status. */
-async function applyExamples(kc: KubeConfig): Promise<number> {
-  const crds = docs.filter((d) => d.kind === "CustomResourceDefinition");
-  for (const crd of crds) await applyCrd(kc, crd);
-  const core = kc.makeApiClient(CoreV1Api);
-  for (const ns of ["shop", "platform"]) await core.createNamespace({ body: { metadata: { name: ns } } });
-  const objects = kc.makeApiClient(CustomObjectsApi);
-  const crs = docs.filter((d) => d.kind !== "CustomResourceDefinition");
-  for (const doc of crs) {
-    const [group = "", version = ""] = doc.apiVersion.split("/");
-    const crd = crds.find(
-      (c) =>
-        c.metadata.name.endsWith(`.${group}`) &&
-        (c as never as { spec: { names: { kind: string } } }).spec.names.kind === doc.kind,
-    );
-    const plural = crd!.spec!.names!.plural;
-    const { status, ...rest } = doc;
-    const {
-      uid: _u,
-      creationTimestamp: _c,
-      generation: fileGeneration,
-      ...metadata
-    } = doc.metadata as Record<string, unknown>;
-    const created = (await objects.createNamespacedCustomObject({
-      group,
-      version,
-      plural,
-      namespace: doc.metadata.namespace!,
-      body: { ...rest, metadata },
-    })) as { metadata: { generation: number } };
-    if (!status) continue;
-    // Keep the example's meaning: "observed the current spec" (file generations equal) or "lagging".
-    const lagging = status.observedGeneration !== undefined && status.observedGeneration !== fileGeneration;
-    const observed =
-      status.observedGeneration === undefined
-        ? {}
-        : { observedGeneration: created.metadata.generation - (lagging ? 1 : 0) };
-    await objects.patchNamespacedCustomObjectStatus(
-      {
-        group,
-        version,
-        plural,
-        namespace: doc.metadata.namespace!,
-        name: doc.metadata.name,
-        body: { status: { ...status, ...observed } },
-      },
-      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
-    );
-  }
-  return crs.length;
-}
 
 describe("auto mapping of the examples on a real API server", { timeout: 180_000 }, () => {
   let cluster: Cluster;
