@@ -7,8 +7,16 @@
 // objects, polled as often as cr-exporter's /readyz. A scrape is complete when the family with
 // one series per object (TargetSpec.perObjectFamily) has N series.
 
-import { Agent } from "node:http";
-import { countSeries, gaugeValue, percentile, RssSampler, readProc, scrapeOnce, sleep } from "./measure.ts";
+import {
+  countSeries,
+  curlScrape,
+  gaugeValue,
+  percentile,
+  RssSampler,
+  readProc,
+  scrapeOnce,
+  sleep,
+} from "./measure.ts";
 import type { RunningTarget } from "./targets.ts";
 
 const POLL_MS = 50;
@@ -105,7 +113,6 @@ export async function measureBulk(target: RunningTarget, options: BulkOptions): 
       return true;
     });
 
-    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const lags: number[] = [];
     let idleLag: number | undefined;
     if (spec.eventLoop) {
@@ -121,7 +128,7 @@ export async function measureBulk(target: RunningTarget, options: BulkOptions): 
         checkAlive(target);
         if (spec.eventLoop) await lagMaxMs(target);
         const cpuBefore = readProc(target.pid).cpuSeconds;
-        const s = await scrapeOnce(target.port, { gzip, agent });
+        const s = await curlScrape(target.port, gzip);
         cpu += readProc(target.pid).cpuSeconds - cpuBefore;
         if (spec.eventLoop) lags.push(await lagMaxMs(target));
         if (s.status !== 200) throw new Error(`${spec.title}: scrape answered ${s.status}`);
@@ -137,7 +144,6 @@ export async function measureBulk(target: RunningTarget, options: BulkOptions): 
     };
     const plain = await figures(false);
     const gzip = await figures(true);
-    agent.destroy();
 
     // Let the last scrape's garbage settle, then sit idle: what the exporter costs between scrapes.
     await sleep(2000);

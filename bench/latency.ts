@@ -9,11 +9,15 @@
 // API server in order. Meanwhile /metrics is polled every POLL_MS; a patch counts as visible at
 // the END of the first scrape that shows its value (or a later one) on its probe: an upper
 // bound, off by at most one poll interval plus one scrape. The delay runs from just before the
-// PATCH request was sent, so it includes the API server's write and watch fan-out.
+// PATCH request was sent, so it includes the API server's write and watch fan-out; on a small
+// machine at high rates that part dominates. So the bench also watches the Probe kind itself, as
+// a reference client of the same API server: "after the event" is the time from the bench's own
+// watch receiving a value to /metrics showing it, the exporter's part alone (it can come out a
+// little negative when the bench's event loop reads its watch later than the exporter did).
 
 import { Agent } from "node:http";
-import { percentile, scrapeOnce, sleep } from "./measure.ts";
-import { type ApiWriter, MERGE_PATCH, probePath } from "./objects.ts";
+import { percentile, readProc, scrapeOnce, sleep } from "./measure.ts";
+import { type ApiWriter, MERGE_PATCH, PROBE, PROBES_PATH, probePath } from "./objects.ts";
 
 const POLL_MS = 10;
 
@@ -25,12 +29,27 @@ export interface LatencyResult {
   readonly visibleP50Ms: number;
   readonly visibleP99Ms: number;
   readonly visibleMaxMs: number;
+  /** From the bench's reference watch receiving the value to /metrics showing it. */
+  readonly afterEventP50Ms: number;
+  readonly afterEventP99Ms: number;
+  /** How many patches had a reference-watch time (fewer than `patches` when it was cut). */
+  readonly afterEventSamples: number;
   /** Round trip of the PATCH itself (the API server's part). */
   readonly patchP50Ms: number;
   readonly patchP99Ms: number;
   /** Patches whose value never showed up within the grace period (should be 0). */
   readonly unseen: number;
   readonly scrapes: number;
+  /**
+   * Watches of the Probe kind the API server closed for being too slow to drain (its
+   * apiserver_terminated_watchers_total): the API server is overloaded, and every watcher,
+   * the exporter's and the bench's own, then re-watches from its last resourceVersion.
+   */
+  readonly watchesCut: number;
+  /** How often the bench's reference watch had to re-watch; its "after the event" times then lag. */
+  readonly referenceWatchRestarts: number;
+  /** CPU the exporter used per 1000 patches (watch events, mapping, the polling scrapes). */
+  readonly exporterCpuMsPer1000: number;
 }
 
 /** Values written so far, shared across targets so every value is unique for the whole run. */
@@ -45,6 +64,49 @@ export class ProbeState {
   next(): number {
     return ++this.seq;
   }
+}
+
+/**
+ * The bench's own watch of the Probe kind: calls `onValue` with each new status.value and when
+ * it was received. Re-watches from the last resourceVersion when the API server cuts it.
+ */
+async function referenceWatch(
+  writer: ApiWriter,
+  onValue: (value: number, receivedAt: number) => void,
+): Promise<{ stop(): void; restarts(): number }> {
+  let resourceVersion = "";
+  let restarts = 0;
+  let stopped = false;
+  let current: { stop(): void } | undefined;
+  const start = async (): Promise<void> => {
+    const query = resourceVersion ? `&resourceVersion=${resourceVersion}` : "";
+    current = await writer.watch(
+      `${PROBES_PATH}?watch=true${query}`,
+      (event, receivedAt) => {
+        const object = event.object as {
+          metadata?: { resourceVersion?: string };
+          status?: { value?: number };
+        };
+        if (object.metadata?.resourceVersion) resourceVersion = object.metadata.resourceVersion;
+        const value = object.status?.value;
+        if (event.type === "MODIFIED" && typeof value === "number") onValue(value, receivedAt);
+        if (event.type === "ERROR") resourceVersion = ""; // e.g. 410 Gone: start from now
+      },
+      () => {
+        if (stopped) return;
+        restarts++;
+        void start().catch(() => {});
+      },
+    );
+  };
+  await start();
+  return {
+    stop() {
+      stopped = true;
+      current?.stop();
+    },
+    restarts: () => restarts,
+  };
 }
 
 /** The probe values in one scrape, by probe number. */
@@ -74,19 +136,27 @@ export async function waitCaughtUp(port: number, family: string, state: ProbeSta
   }
 }
 
+export interface LatencyTarget {
+  readonly pid: number;
+  readonly port: number;
+  readonly family: string;
+}
+
 export async function measureLatency(
   writer: ApiWriter,
-  port: number,
-  family: string,
+  target: LatencyTarget,
   state: ProbeState,
   rate: number,
   seconds: number,
 ): Promise<LatencyResult> {
+  const { port, family } = target;
   const probes = state.last.length;
   const inFlight = new Array<boolean>(probes).fill(false);
   const pending: Array<Array<{ seq: number; sentAt: number }>> = Array.from({ length: probes }, () => []);
   const visible: number[] = [];
   const patchTimes: number[] = [];
+  const afterEvent: number[] = [];
+  const eventAt = new Map<number, number>();
   let failure: Error | undefined;
   let sent = 0;
   let cursor = 0;
@@ -108,6 +178,10 @@ export async function measureLatency(
     }
   };
 
+  const cutBefore = await writer.apiserverMetric("apiserver_terminated_watchers_total", {
+    resource: PROBE.plural,
+  });
+  const watch = await referenceWatch(writer, (value, receivedAt) => eventAt.set(value, receivedAt));
   let polling = true;
   let scrapes = 0;
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -120,13 +194,19 @@ export async function measureLatency(
       if (s.status === 200) {
         for (const [probe, value] of probeValues(s.body!.toString("utf8"), family)) {
           const queue = pending[probe];
-          while (queue?.[0] && queue[0].seq <= value) visible.push(seenAt - queue.shift()!.sentAt);
+          while (queue?.[0] && queue[0].seq <= value) {
+            const { seq, sentAt } = queue.shift()!;
+            visible.push(seenAt - sentAt);
+            const at = eventAt.get(seq);
+            if (at !== undefined) afterEvent.push(seenAt - at);
+          }
         }
       }
       await sleep(Math.max(0, POLL_MS - (performance.now() - started)));
     }
   })();
 
+  const cpuFrom = readProc(target.pid).cpuSeconds;
   const started = performance.now();
   const end = started + seconds * 1000;
   let skipped = 0;
@@ -154,7 +234,12 @@ export async function measureLatency(
   polling = false;
   await poller;
   agent.destroy();
+  watch.stop();
   while (inFlight.some(Boolean)) await sleep(5);
+  const cut =
+    (await writer.apiserverMetric("apiserver_terminated_watchers_total", { resource: PROBE.plural })) -
+    cutBefore;
+  const exporterCpu = readProc(target.pid).cpuSeconds - cpuFrom;
   if (failure) throw failure;
   return {
     targetRate: rate,
@@ -162,10 +247,16 @@ export async function measureLatency(
     patches: sent,
     visibleP50Ms: percentile(visible, 50),
     visibleP99Ms: percentile(visible, 99),
-    visibleMaxMs: Math.max(...visible),
+    visibleMaxMs: visible.length > 0 ? Math.max(...visible) : Number.NaN,
+    afterEventP50Ms: percentile(afterEvent, 50),
+    afterEventP99Ms: percentile(afterEvent, 99),
+    afterEventSamples: afterEvent.length,
     patchP50Ms: percentile(patchTimes, 50),
     patchP99Ms: percentile(patchTimes, 99),
     unseen: pending.reduce((n, q) => n + q.length, 0),
     scrapes,
+    watchesCut: cut,
+    referenceWatchRestarts: watch.restarts(),
+    exporterCpuMsPer1000: (exporterCpu * 1000 * 1000) / Math.max(1, sent),
   };
 }

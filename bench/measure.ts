@@ -3,9 +3,12 @@
 // last byte. The scrape client stays cheap (it drains or counts bytes, it does not parse 2M
 // lines) because it shares this 2-core machine with the exporter under test.
 
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { type Agent, request } from "node:http";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
 
 const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 
@@ -123,6 +126,30 @@ export function scrapeOnce(
     req.on("error", reject);
     req.end();
   });
+}
+
+/**
+ * A timed scrape by curl: the client is another (C) process, so its work neither competes with
+ * this process' timers nor depends on Node's HTTP client speed. Times are curl's own
+ * time_total (request sent to last byte), not counting curl's start-up.
+ */
+export async function curlScrape(port: number, gzip: boolean): Promise<Scrape> {
+  const { stdout } = await run("curl", [
+    "-s",
+    "-o",
+    "/dev/null",
+    "-w",
+    "%{http_code} %{time_total} %{size_download}",
+    "-H",
+    `Accept: ${TEXT_FORMAT}`,
+    "-H",
+    `Accept-Encoding: ${gzip ? "gzip" : "identity"}`,
+    "--max-time",
+    "300",
+    `http://127.0.0.1:${port}/metrics`,
+  ]);
+  const [code = "0", seconds = "0", size = "0"] = stdout.trim().split(" ");
+  return { status: Number(code), ms: Number(seconds) * 1000, bytes: Number(size) };
 }
 
 export interface SeriesCount {

@@ -186,6 +186,50 @@ export class ApiWriter {
     throw new Error(`${method} ${path}: HTTP ${res.statusCode}: ${text.slice(0, 500)}`);
   }
 
+  /**
+   * A WATCH (`path` with ?watch=true...): `onEvent` gets each event with the time its line was
+   * read, `onEnd` is called if the server ends it (not after stop()). Resolves once the response
+   * headers arrived.
+   */
+  async watch(
+    path: string,
+    onEvent: (event: { type: string; object: unknown }, receivedAt: number) => void,
+    onEnd: (error?: Error) => void,
+  ): Promise<{ stop(): void }> {
+    const abort = new AbortController();
+    const res = await this.pool.request({ method: "GET", path, signal: abort.signal });
+    if (res.statusCode !== 200)
+      throw new Error(`WATCH ${path}: HTTP ${res.statusCode}: ${await res.body.text()}`);
+    void (async () => {
+      let rest = "";
+      try {
+        for await (const chunk of res.body) {
+          const receivedAt = performance.now();
+          const lines = (rest + (chunk as Buffer).toString("utf8")).split("\n");
+          rest = lines.pop()!;
+          for (const line of lines) if (line) onEvent(JSON.parse(line), receivedAt);
+        }
+        if (!abort.signal.aborted) onEnd();
+      } catch (err) {
+        if (!abort.signal.aborted) onEnd(err as Error);
+      }
+    })();
+    return { stop: () => abort.abort() };
+  }
+
+  /** One sample of the API server's own metrics (summed over series matching every `labels`). */
+  async apiserverMetric(name: string, labels: Record<string, string> = {}): Promise<number> {
+    const res = await this.pool.request({ method: "GET", path: "/metrics" });
+    const text = await res.body.text();
+    let sum = 0;
+    for (const line of text.split("\n")) {
+      if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+      if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+        sum += Number(line.slice(line.lastIndexOf(" ") + 1));
+    }
+    return sum;
+  }
+
   close(): Promise<void> {
     return this.pool.close();
   }
@@ -248,15 +292,16 @@ export function probeName(n: number): string {
   return `probe-${String(n).padStart(4, "0")}`;
 }
 
+export const PROBES_PATH = `/apis/${PROBE_GROUP}/${VERSION}/namespaces/${PROBE.namespace}/${PROBE.plural}`;
+
 export function probePath(n: number): string {
-  return `/apis/${PROBE_GROUP}/${VERSION}/namespaces/${PROBE.namespace}/${PROBE.plural}/${probeName(n)}`;
+  return `${PROBES_PATH}/${probeName(n)}`;
 }
 
 /** `count` Probe objects, each with status.value 0 written through /status. */
 export async function createProbes(writer: ApiWriter, count: number): Promise<void> {
-  const collection = `/apis/${PROBE_GROUP}/${VERSION}/namespaces/${PROBE.namespace}/${PROBE.plural}`;
   await inParallel(0, count, 32, async (n) => {
-    await writer.send("POST", collection, {
+    await writer.send("POST", PROBES_PATH, {
       apiVersion: `${PROBE_GROUP}/${VERSION}`,
       kind: PROBE.kind,
       metadata: { name: probeName(n) },

@@ -108,6 +108,16 @@ function figureDefs(rates: readonly number[]): Array<{ key: string; label: strin
         get: at((l) => l.visibleP99Ms),
       },
       {
+        key: `after_event_p50_ms@${rate}`,
+        label: `  after the watch event p50 @${rate}/s (ms)`,
+        get: at((l) => l.afterEventP50Ms),
+      },
+      {
+        key: `after_event_p99_ms@${rate}`,
+        label: `  after the watch event p99 @${rate}/s (ms)`,
+        get: at((l) => l.afterEventP99Ms),
+      },
+      {
         key: `patch_p99_ms@${rate}`,
         label: `  PATCH round trip p99 @${rate}/s (ms)`,
         get: at((l) => l.patchP99Ms),
@@ -116,6 +126,16 @@ function figureDefs(rates: readonly number[]): Array<{ key: string; label: strin
         key: `achieved_rate@${rate}`,
         label: `  patches/s achieved @${rate}/s`,
         get: at((l) => l.achievedRate),
+      },
+      {
+        key: `watches_cut@${rate}`,
+        label: `  watches cut by the API server @${rate}/s`,
+        get: at((l) => l.watchesCut),
+      },
+      {
+        key: `exporter_cpu_ms_per_1000@${rate}`,
+        label: `  exporter CPU per 1000 changes, with polling @${rate}/s (ms)`,
+        get: at((l) => l.exporterCpuMsPer1000),
       },
       { key: `unseen@${rate}`, label: `  patches never seen @${rate}/s`, get: at((l) => l.unseen) },
     );
