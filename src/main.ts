@@ -12,6 +12,7 @@ import { FilesController } from "./kube/file-kinds.ts";
 import { KindsController, type KindsOptions } from "./kube/kinds.ts";
 import { ownsUid } from "./kube/shard.ts";
 import { createAutoMapper, parseAllowlist } from "./mapping/auto/index.ts";
+import { createKsmMapper, type KsmConfig, KsmConfigError, parseKsmConfig } from "./mapping/ksm/index.ts";
 import type { Mapper } from "./mapping/types.ts";
 import type { PipelineContext } from "./pipeline.ts";
 import { MetricStore } from "./store/store.ts";
@@ -37,10 +38,34 @@ function buildMappers(options: Options): Mapper[] {
       }),
     );
   }
-  if (options.customResourceStateConfigFile || options.customResourceStateConfig) {
-    throw new OptionsError("--custom-resource-state-config(-file): the ksm mapper is not wired in yet");
-  }
+  const ksm = loadKsmConfig(options);
+  if (ksm) mappers.push(createKsmMapper(ksm));
   return mappers;
+}
+
+/**
+ * The CustomResourceStateMetrics config from --custom-resource-state-config-file or the inline
+ * --custom-resource-state-config, parsed and validated once (a reload calls this again; a throw
+ * there keeps the previous mappers).
+ */
+function loadKsmConfig(options: Options): KsmConfig | undefined {
+  const file = options.customResourceStateConfigFile;
+  const inline = options.customResourceStateConfig;
+  if (file === undefined && inline === undefined) return undefined;
+  const origin =
+    file !== undefined ? `--custom-resource-state-config-file ${file}` : "--custom-resource-state-config";
+  let text: string;
+  try {
+    text = file !== undefined ? readFileSync(file, "utf8") : (inline ?? "");
+  } catch (err) {
+    throw new OptionsError(`${origin}: cannot read: ${(err as Error).message}`);
+  }
+  try {
+    return parseKsmConfig(text);
+  } catch (err) {
+    if (err instanceof KsmConfigError) throw new OptionsError(`${origin}: ${err.message}`);
+    throw err;
+  }
 }
 
 function loadKubeConfig(options: Options): KubeConfig {
