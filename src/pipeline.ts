@@ -2,7 +2,7 @@
 // mapper that handles the kind → one store entry per uid. Objects are forgotten after mapping.
 
 import type { KindInfo, KindMapper, KubeObject, MappingIssue } from "./mapping/types.ts";
-import type { KindStore } from "./store/store.ts";
+import { DROP_REASONS, type KindStore } from "./store/store.ts";
 import type { RateLimitedLog } from "./telemetry/log.ts";
 import type { SelfMetrics } from "./telemetry/metrics.ts";
 
@@ -34,6 +34,9 @@ export class KindPipeline {
     this.store = store;
     this.ctx = ctx;
     this.labels = { group: info.group, kind: info.kind };
+    // Start the kind's drop counters at 0: a counter that first appears at N hides its first
+    // increase from rate()/increase(), so a one-off drop would never alert.
+    for (const reason of DROP_REASONS) ctx.metrics.seriesDropped.inc({ ...this.labels, reason }, 0);
   }
 
   upsert(obj: KubeObject): string | undefined {

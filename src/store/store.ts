@@ -5,7 +5,8 @@
 import type { FamilyMeta, FamilySamples, ObjectState } from "../mapping/types.ts";
 
 /** Why series were not stored; used as the `reason` label of the dropped-series self-metric. */
-export type DropReason = "series_limit" | "type_conflict";
+export const DROP_REASONS = ["series_limit", "type_conflict"] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
 
 export interface UpsertOutcome {
   /** Series stored for the object after this upsert. */

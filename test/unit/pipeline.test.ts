@@ -55,6 +55,17 @@ const obj = (name: string, uid = `uid-${name}`): KubeObject => ({ metadata: { na
 const lines = (store: MetricStore) => store.snapshot().flatMap((f) => f.chunks.join("").trim().split("\n"));
 
 describe("KindPipeline", () => {
+  it("exports the kind's dropped-series counters at 0 before anything is dropped", async () => {
+    const { metrics } = setup();
+    const dropped = (await metrics.registry.getSingleMetricAsString("cr_exporter_series_dropped_total"))
+      .split("\n")
+      .filter((l) => !l.startsWith("#") && l !== "");
+    assert.deepEqual(dropped.sort(), [
+      'cr_exporter_series_dropped_total{group="g.io",kind="Thing",reason="series_limit"} 0',
+      'cr_exporter_series_dropped_total{group="g.io",kind="Thing",reason="type_conflict"} 0',
+    ]);
+  });
+
   it("hands each mapper its own previous state", () => {
     const { store, pipeline } = setup();
     pipeline.upsert(obj("a"));
