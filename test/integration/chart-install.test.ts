@@ -468,4 +468,55 @@ describe("chart installed into a real API server", { timeout: 300_000 }, () => {
     });
     assert.deepEqual([...uids.keys()].sort(), expected.sort());
   });
+
+  it("ksm config: the chart's CustomResourceStateMetrics file runs next to the auto metrics, as the pod would", async () => {
+    const { manifest } = install("crx-ksm", ["--values", join(fixture.chart, "ci/ksm-config-values.yaml")]);
+    // Give the queues the status of the examples (created without it), through /status.
+    const queues = parseAllDocuments(readFileSync(join(ROOT, "examples/messagequeues.yaml"), "utf8")).map(
+      (d) => d.toJS() as K8sObject,
+    );
+    for (const q of queues) {
+      const path = `/apis/queue.example.com/v1/namespaces/${q.metadata.namespace}/messagequeues/${q.metadata.name}`;
+      const current = await admin.ok("GET", path);
+      await admin.ok("PUT", `${path}/status`, { ...current, status: q.status });
+    }
+    const api = await tokenFor("crx-ksm-cr-exporter");
+    const exporter = await startAsChart(manifest, api);
+    const gvk = {
+      customresource_group: "queue.example.com",
+      customresource_version: "v1",
+      customresource_kind: "MessageQueue",
+    };
+    const parsed = await eventually("the CRS families of every queue", async () => {
+      const { parsed } = await scrape(exporter.port);
+      return find(parsed, "kube_customresource_ready_replicas", gvk).length === queues.length
+        ? parsed
+        : undefined;
+    });
+    for (const q of queues) {
+      const object = { ...gvk, namespace: q.metadata.namespace!, name: q.metadata.name };
+      const ready = find(parsed, "kube_customresource_ready_replicas", object);
+      assert.deepEqual(
+        ready.map((s) => s.value),
+        [q.status.readyReplicas],
+        `${q.metadata.name} ready_replicas`,
+      );
+      // The StateSet: one series per listed phase, 1 for the object's own (none for a phase off the list).
+      const phases = find(parsed, "kube_customresource_phase", object);
+      assert.deepEqual(phases.map((s) => s.labels.phase).sort(), [
+        "Degraded",
+        "Failed",
+        "Pending",
+        "Running",
+      ]);
+      for (const s of phases)
+        assert.equal(
+          s.value,
+          s.labels.phase === q.status.phase ? 1 : 0,
+          `${q.metadata.name} ${s.labels.phase}`,
+        );
+    }
+    // The auto mapper still runs (mode auto) for the chart's selected groups.
+    assert.equal(find(parsed, "cr_info", { kind: "MessageQueue" }).length, queues.length);
+  });
 });
