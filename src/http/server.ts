@@ -110,9 +110,8 @@ export function metricsApp(
             metrics.scrapeBytes.set({ format }, bytes);
             return;
           }
-          const buf = Buffer.from(next.value, "utf8");
-          bytes += buf.byteLength;
-          controller.enqueue(buf);
+          bytes += next.value.byteLength;
+          controller.enqueue(next.value);
         },
       },
       { highWaterMark: 1 },
