@@ -2,7 +2,9 @@
 //
 //   npm run bench -- [--sizes 1000,10000,50000] [--targets auto,ksm-mode,ksm] [--scrapes 20]
 //                    [--rates 200,500,1000] [--patch-seconds 5] [--steady-seconds 15]
-//                    [--probes 200] [--out bench/results/FILE.json]
+//                    [--probes 200] [--out bench/results/FILE.json] [--cpu-prof DIR]
+//
+// --cpu-prof DIR: the cr-exporter bulk runs write V8 CPU profiles (node --cpu-prof) into DIR.
 //
 // One test cluster (kube-apiserver + etcd on loopback) for the whole run; for each size (smallest
 // first, objects are added, never recreated) every target runs alone: the bulk phase
@@ -37,6 +39,7 @@ const { values: args } = parseArgs({
     "steady-seconds": { type: "string", default: "15" },
     probes: { type: "string", default: "200" },
     out: { type: "string" },
+    "cpu-prof": { type: "string" },
   },
 });
 
@@ -104,7 +107,7 @@ async function latencyPhase(name: TargetName, state: ProbeState) {
 async function runTarget(name: TargetName, objects: number, state: ProbeState): Promise<TargetResult> {
   let target: Awaited<ReturnType<typeof startTarget>>;
   try {
-    target = await startTarget(name, cluster!.kubeconfigPath, "bulk");
+    target = await startTarget(name, cluster!.kubeconfigPath, "bulk", args["cpu-prof"]);
   } catch (err) {
     if (err instanceof TargetUnavailable) {
       say(`  ${err.message}`);

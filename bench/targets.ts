@@ -81,6 +81,7 @@ export async function startTarget(
   name: TargetName,
   kubeconfig: string,
   workload: Workload,
+  cpuProfileDir?: string,
 ): Promise<RunningTarget> {
   const spec = SPECS[name];
   const [port, telemetryPort] = [await freePort(), await freePort()];
@@ -88,7 +89,7 @@ export async function startTarget(
   const target =
     name === "ksm"
       ? startKsm(spec, kubeconfig, config, port, telemetryPort)
-      : await startCrExporter(spec, kubeconfig, workload, config, port, telemetryPort);
+      : await startCrExporter(spec, kubeconfig, workload, config, port, telemetryPort, cpuProfileDir);
   running.add(target);
   // The smoke test reads these lines to check that nothing outlives the run.
   process.stderr.write(`bench: started ${spec.title} (${workload}) pid ${target.pid}\n`);
@@ -102,6 +103,7 @@ async function startCrExporter(
   config: string,
   port: number,
   telemetryPort: number,
+  cpuProfileDir: string | undefined,
 ): Promise<RunningTarget> {
   const argv = [
     MAIN,
@@ -122,7 +124,11 @@ async function startCrExporter(
   const startedAt = performance.now();
   let exporter: Awaited<ReturnType<typeof startProcess>>;
   try {
-    exporter = await startProcess(process.execPath, argv);
+    // --cpu-prof writes a V8 profile of the whole run when the process exits (SIGTERM → exit 0).
+    const env = cpuProfileDir
+      ? { ...process.env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${cpuProfileDir}` }
+      : process.env;
+    exporter = await startProcess(process.execPath, argv, env);
   } catch (err) {
     const message = (err as Error).message;
     if (message.includes("not wired in yet")) throw new TargetUnavailable(`${spec.title}: not available`);
