@@ -1,0 +1,499 @@
+// kube-state-metrics v2.20.0 and cr-exporter --mode ksm side by side on one real API server,
+// each given the same CustomResourceStateMetrics file (test/fixtures/ksm/configs/*): the
+// series of the configured families must be identical (names, labels, values), and so must
+// each family's TYPE (text and OpenMetrics) and HELP. One cluster for the whole file; one
+// kube-state-metrics and one cr-exporter per config, stopped by pid.
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it, type TestContext } from "node:test";
+import { CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
+import { parse, parseAllDocuments } from "yaml";
+import { type Cluster, freePort, startCluster, toolPath } from "../cluster/cluster.ts";
+import { type RunningExporter, startTestExporter } from "../helpers/exporter.ts";
+import { find, type ParsedExposition, sampleValue } from "../helpers/exposition.ts";
+import { applyCrd } from "../helpers/kube.ts";
+import { scrape } from "../helpers/scrape.ts";
+import { eventually } from "../helpers/wait.ts";
+
+const FIXTURES = new URL("../fixtures/ksm/", import.meta.url);
+const CONFIGS = new URL("configs/", FIXTURES);
+
+type Doc = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  spec?: { group?: string; names?: { kind: string; plural: string } };
+};
+
+const docs = (file: string): Doc[] =>
+  parseAllDocuments(readFileSync(new URL(file, FIXTURES), "utf8")).map((d) => d.toJS() as Doc);
+
+async function applyFixtures(kc: KubeConfig): Promise<number> {
+  const crds = docs("crds.yaml");
+  for (const crd of crds) await applyCrd(kc, crd);
+  const core = kc.makeApiClient(CoreV1Api);
+  for (const name of ["shop", "platform"]) await core.createNamespace({ body: { metadata: { name } } });
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const objects = docs("objects.yaml");
+  for (const obj of objects) {
+    const [group = "", version = ""] = obj.apiVersion.split("/");
+    const crd = crds.find((c) => c.spec?.group === group && c.spec.names?.kind === obj.kind)!;
+    const plural = crd.spec!.names!.plural;
+    // No status subresource on these CRDs: the status is stored with the object.
+    if (obj.metadata.namespace) {
+      await api.createNamespacedCustomObject({
+        group,
+        version,
+        plural,
+        namespace: obj.metadata.namespace,
+        body: obj,
+      });
+    } else await api.createClusterCustomObject({ group, version, plural, body: obj });
+  }
+  return objects.length;
+}
+
+interface Ksm {
+  readonly port: number;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+/** kube-state-metrics serving only the Custom Resource State metrics of `configFile`. */
+async function startKsm(kubeconfig: string, configFile: string): Promise<Ksm> {
+  const [port, telemetryPort] = [await freePort(), await freePort()];
+  const proc: ChildProcess = spawn(
+    toolPath("kube-state-metrics"),
+    [
+      "--kubeconfig",
+      kubeconfig,
+      "--custom-resource-state-only",
+      "--custom-resource-state-config-file",
+      configFile,
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--telemetry-host",
+      "127.0.0.1",
+      "--telemetry-port",
+      String(telemetryPort),
+    ],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let log = "";
+  proc.stderr?.on("data", (d: Buffer) => {
+    log = (log + d.toString()).slice(-20_000);
+  });
+  const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+  const stop = async () => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    proc.kill("SIGTERM");
+    const timer = setTimeout(() => proc.kill("SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  try {
+    await eventually("kube-state-metrics serving", async () => {
+      if (proc.exitCode !== null) throw new Error(`kube-state-metrics exited ${proc.exitCode}:\n${log}`);
+      return (await fetch(`http://127.0.0.1:${port}/healthz`)).ok;
+    });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { port, pid: proc.pid!, stop };
+}
+
+/** The family names a config defines under `metrics` (the compatibility path), as ksm names them. */
+function familiesOf(configFile: string): Set<string> {
+  const config = parse(readFileSync(configFile, "utf8")) as {
+    spec: { resources: Array<{ metricNamePrefix?: string | null; metrics?: Array<{ name: string }> }> };
+  };
+  const names = new Set<string>();
+  for (const r of config.spec.resources) {
+    const prefix = r.metricNamePrefix ?? "kube_customresource";
+    for (const m of r.metrics ?? []) names.add(prefix === "" ? m.name : `${prefix}_${m.name}`);
+  }
+  return names;
+}
+
+/** Sorted `name{labels} value` lines of the given families: what "identical" compares. */
+function series(parsed: ParsedExposition, families: Set<string>): string[] {
+  return parsed.samples
+    .filter((s) => families.has(s.name))
+    .map((s) => {
+      const labels = Object.keys(s.labels)
+        .sort()
+        .map((k) => `${k}=${JSON.stringify(s.labels[k])}`);
+      return `${s.name}{${labels.join(",")}} ${s.value}`;
+    })
+    .sort();
+}
+
+/** TYPE and HELP of every family that has samples. */
+function headers(parsed: ParsedExposition, families: Set<string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of new Set(parsed.samples.map((s) => s.name))) {
+    if (families.has(name)) out[name] = `${parsed.types.get(name)} | ${parsed.helps.get(name)}`;
+  }
+  return out;
+}
+
+interface SideBySide {
+  readonly ours: ParsedExposition;
+  readonly ksm: ParsedExposition;
+  readonly exporter: RunningExporter;
+}
+
+describe("kube-state-metrics v2.20 CustomResourceStateMetrics compatibility", { timeout: 600_000 }, () => {
+  let cluster: Cluster;
+
+  before(async () => {
+    cluster = await startCluster();
+    await applyFixtures(cluster.kubeConfig());
+  });
+
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  /**
+   * Run both exporters on `config`, wait until their series agree (kube-state-metrics
+   * discovers CRDs on a 3 s tick), assert they are identical with identical headers, then hand
+   * the results to `inspect` before stopping both.
+   */
+  async function sideBySide(
+    t: TestContext,
+    config: string,
+    inspect: (r: SideBySide) => Promise<void> | void,
+  ): Promise<void> {
+    const file = new URL(config, CONFIGS).pathname;
+    const families = familiesOf(file);
+    const [ksm, exporter] = await Promise.all([
+      startKsm(cluster.kubeconfigPath, file),
+      startTestExporter(cluster.kubeconfigPath, [
+        "--mode",
+        "ksm",
+        "--custom-resource-state-config-file",
+        file,
+      ]),
+    ]);
+    try {
+      let last: { ours: ParsedExposition; ksm: ParsedExposition } | undefined;
+      const same = () =>
+        JSON.stringify(series(last!.ours, families)) === JSON.stringify(series(last!.ksm, families));
+      await eventually(
+        `${config}: both exporters serve the same series`,
+        async () => {
+          const [a, b] = await Promise.all([scrape(exporter.port), scrape(ksm.port)]);
+          last = { ours: a.parsed, ksm: b.parsed };
+          return series(a.parsed, families).length > 0 && same();
+        },
+        45_000,
+        500,
+      ).catch(() => undefined); // the assertions below show the difference
+      assert.ok(last, "both exporters answered");
+      const compared = series(last.ksm, families);
+      assert.deepEqual(series(last.ours, families), compared);
+      t.diagnostic(
+        `${compared.length} series of ${Object.keys(headers(last.ksm, families)).length} families identical`,
+      );
+      assert.deepEqual(headers(last.ours, families), headers(last.ksm, families));
+      const [omOurs, omKsm] = await Promise.all([
+        scrape(exporter.port, { openmetrics: true }),
+        scrape(ksm.port, { openmetrics: true }),
+      ]);
+      assert.match(omKsm.contentType, /openmetrics/);
+      assert.deepEqual(headers(omOurs.parsed, families), headers(omKsm.parsed, families));
+      await inspect({ ours: last.ours, ksm: last.ksm, exporter });
+    } finally {
+      await Promise.all([ksm.stop(), exporter.stop()]);
+    }
+  }
+
+  const v = (parsed: ParsedExposition, name: string, labels: Record<string, string>) =>
+    sampleValue(parsed, `kube_customresource_${name}`, labels);
+  const count = (parsed: ParsedExposition, name: string, labels: Record<string, string> = {}) =>
+    find(parsed, name, labels).length;
+  const ts = (iso: string) => Date.parse(iso) / 1000;
+  const orders = { name: "orders-db", namespace: "shop" };
+  const payments = { name: "payments-db", namespace: "shop" };
+  const analytics = { name: "analytics-db", namespace: "platform" };
+
+  it("covers every config in test/fixtures/ksm/configs", () => {
+    const files = readdirSync(CONFIGS).filter((f) => f.endsWith(".yaml"));
+    assert.equal(files.length, 9);
+  });
+
+  it("01 conditions: [type=Ready], every condition, a lastTransitionTime, a StateSet", async (t) => {
+    await sideBySide(t, "01-conditions.yaml", ({ ksm }) => {
+      const gvk = { customresource_group: "db.example.com", customresource_version: "v1" };
+      assert.equal(
+        v(ksm, "databasecluster_ready", { ...orders, ...gvk, customresource_kind: "DatabaseCluster" }),
+        1,
+      );
+      assert.equal(v(ksm, "databasecluster_ready", payments), 0);
+      assert.equal(
+        v(ksm, "databasecluster_condition", { ...payments, condition: "Progressing", reason: "Recovering" }),
+        1,
+      );
+      assert.equal(
+        v(ksm, "databasecluster_ready_transition_timestamp_seconds", orders),
+        ts("2026-11-20T08:15:00Z"),
+      );
+      assert.equal(
+        v(ksm, "databasecluster_condition_status", {
+          ...payments,
+          condition: "BackupHealthy",
+          status: "Unknown",
+        }),
+        1,
+      );
+      assert.equal(count(ksm, "kube_customresource_databasecluster_condition_status", payments), 9);
+      assert.equal(ksm.types.get("kube_customresource_databasecluster_condition_status"), "gauge");
+      for (const family of ["ready", "condition", "condition_status"]) {
+        assert.equal(count(ksm, `kube_customresource_databasecluster_${family}`, analytics), 0);
+      }
+    });
+  });
+
+  it("02 label maps and precedence: *, prefix_*, commonLabels, metric and each levels", async (t) => {
+    await sideBySide(t, "02-label-maps.yaml", ({ ksm }) => {
+      assert.equal(
+        v(ksm, "databasecluster_labels", {
+          ...orders,
+          app_kubernetes_io_name: "postgres",
+          team: "checkout",
+          tier: "gold",
+          annotation_owner: "alice@example.com",
+          annotation_cost_center: "4711",
+          source: "resource",
+          engine: "postgres",
+        }),
+        1,
+      );
+      assert.equal(v(ksm, "databasecluster_labels", { ...payments, tier: "unset" }), 1);
+      assert.equal(
+        v(ksm, "databasecluster_member_lag_bytes", {
+          ...payments,
+          member: "payments-db-1",
+          role: "replica",
+          team: "bob@example.com",
+          source: "metric",
+        }),
+        734003200,
+      );
+      assert.equal(
+        v(ksm, "messagequeue_consumer_lag", {
+          queue: "orders-queue",
+          consumer: "shipping",
+          label_team: "checkout",
+        }),
+        250,
+      );
+    });
+  });
+
+  it("03 StateSets: phases of three kinds, nothing before the first status", async (t) => {
+    await sideBySide(t, "03-statesets.yaml", ({ ksm }) => {
+      assert.equal(v(ksm, "databasecluster_phase", { ...payments, phase: "Degraded" }), 1);
+      assert.equal(v(ksm, "databasecluster_phase", { ...payments, phase: "Running" }), 0);
+      assert.equal(count(ksm, "kube_customresource_databasecluster_phase", analytics), 0);
+      assert.equal(
+        v(ksm, "databasebackup_phase", {
+          backup: "payments-db-20261125",
+          cluster: "payments-db",
+          phase: "Running",
+        }),
+        1,
+      );
+      assert.equal(v(ksm, "messagequeue_phase", { name: "events-queue", phase: "Degraded" }), 1);
+      assert.equal(ksm.types.get("kube_customresource_messagequeue_phase"), "gauge");
+    });
+  });
+
+  it("04 Info: labelFromKey over a map, lists of strings and objects, the whole object", async (t) => {
+    await sideBySide(t, "04-info.yaml", ({ ksm }) => {
+      assert.equal(
+        v(ksm, "databasecluster_endpoint_info", {
+          ...orders,
+          endpoint: "primary",
+          host: "orders-db-rw.shop.svc",
+        }),
+        1,
+      );
+      // The map itself is one more series; its `[]` label is the map as Go's %v prints it.
+      assert.equal(
+        v(ksm, "databasecluster_endpoint_info", {
+          ...orders,
+          host: "map[primary:orders-db-rw.shop.svc replicas:orders-db-ro.shop.svc]",
+        }),
+        1,
+      );
+      assert.equal(count(ksm, "kube_customresource_databasecluster_extension_info", orders), 2);
+      assert.equal(count(ksm, "kube_customresource_databasecluster_extension_info", analytics), 0);
+      assert.equal(
+        v(ksm, "databasecluster_info", { ...analytics, engine: "clickhouse", version: "24.8" }),
+        1,
+      );
+      assert.equal(
+        v(ksm, "gateway_listener_info", { gateway: "public-gw", listener: "https", tls_mode: "Terminate" }),
+        1,
+      );
+    });
+  });
+
+  it("05 values: quantities, percentages, timestamps, booleans, floats, nilIsZero, index -1", async (t) => {
+    await sideBySide(t, "05-values.yaml", ({ ksm }) => {
+      assert.equal(v(ksm, "databasecluster_storage_bytes", orders), 100 * 2 ** 30);
+      assert.equal(v(ksm, "databasecluster_storage_bytes", analytics), 2 ** 40);
+      assert.equal(v(ksm, "databasecluster_cpu_cores", orders), 0.5);
+      assert.equal(v(ksm, "databasecluster_memory_bytes", payments), 8 * 2 ** 30);
+      assert.equal(v(ksm, "databasecluster_storage_usage_ratio", payments), 0.91);
+      assert.equal(
+        v(ksm, "databasecluster_last_backup_timestamp_seconds", orders),
+        ts("2026-11-24T03:00:12Z"),
+      );
+      assert.equal(v(ksm, "databasecluster_paused", payments), 1);
+      assert.equal(v(ksm, "databasecluster_paused", analytics), 0);
+      assert.equal(v(ksm, "databasecluster_ready_replicas", analytics), 0);
+      assert.equal(v(ksm, "databasecluster_replication_lag_seconds", payments), 12.75);
+      assert.equal(
+        v(ksm, "databasecluster_last_condition_timestamp_seconds", orders),
+        ts("2026-11-24T03:00:12Z"),
+      );
+      assert.equal(
+        count(ksm, "kube_customresource_databasecluster_last_backup_timestamp_seconds", analytics),
+        0,
+      );
+      assert.equal(v(ksm, "databasebackup_size_bytes", { backup: "orders-db-20261124" }), 1536 * 2 ** 20);
+      assert.equal(v(ksm, "databasebackup_size_bytes", { backup: "payments-db-20261125" }), 0);
+      assert.equal(v(ksm, "databasebackup_progress_ratio", { backup: "payments-db-20261125" }), 0.42);
+      assert.equal(count(ksm, "kube_customresource_databasebackup_completion_timestamp_seconds"), 1);
+    });
+  });
+
+  it("06 maps and lookups: labelFromKey, direct valueFrom, [port=443], k=v, index -1", async (t) => {
+    await sideBySide(t, "06-maps-and-lookups.yaml", ({ ksm }) => {
+      assert.equal(v(ksm, "databasecluster_member_healthy", { member: "payments-db-1", role: "replica" }), 0);
+      assert.equal(v(ksm, "databasecluster_member_healthy", { member: "orders-db-0", role: "primary" }), 1);
+      assert.equal(v(ksm, "messagequeue_ready_replicas", { name: "orders-queue" }), 3);
+      assert.equal(v(ksm, "gateway_attached_routes", { gateway: "public-gw", listener: "https" }), 5);
+      assert.equal(v(ksm, "gateway_https_port", { gateway: "public-gw", protocol: "HTTPS" }), 443);
+      assert.equal(count(ksm, "kube_customresource_gateway_https_port", { gateway: "internal-gw" }), 0);
+      assert.equal(v(ksm, "gateway_last_listener_port", { gateway: "internal-gw" }), 9090);
+      assert.equal(v(ksm, "gateway_programmed", { gateway: "internal-gw" }), 0);
+    });
+  });
+
+  it("07 wildcards: version and kind *, resourcePlural", async (t) => {
+    await sideBySide(t, "07-wildcards.yaml", ({ ksm }) => {
+      assert.equal(
+        count(ksm, "kube_customresource_db_object_info", { customresource_kind: "DatabaseCluster" }),
+        3,
+      );
+      assert.equal(
+        count(ksm, "kube_customresource_db_object_info", { customresource_kind: "DatabaseBackup" }),
+        2,
+      );
+      assert.equal(
+        v(ksm, "queue_spec_partitions", { name: "events-queue", customresource_version: "v1beta1" }),
+        48,
+      );
+      assert.equal(
+        v(ksm, "net_listeners", { name: "public-gw", listener: "http", customresource_kind: "Gateway" }),
+        80,
+      );
+    });
+  });
+
+  it("08 metricNamePrefix empty, custom and unset; commonLabels", async (t) => {
+    await sideBySide(t, "08-prefixes.yaml", ({ ksm }) => {
+      assert.equal(
+        sampleValue(ksm, "dbcluster_spec_replicas", { ...orders, exporter: "crs", unit: "members" }),
+        3,
+      );
+      assert.equal(sampleValue(ksm, "myteam_queue_spec_replicas", { name: "events-queue" }), 2);
+      assert.equal(count(ksm, "kube_customresource_gateway_addresses", { name: "public-gw" }), 2);
+    });
+  });
+
+  it("09 a missing path and an unparsable value: no series, counted errors, the rest served; extensions", async (t) => {
+    await sideBySide(t, "09-missing-and-extensions.yaml", async ({ ours, ksm, exporter }) => {
+      assert.equal(count(ksm, "kube_customresource_databasecluster_uptime_seconds"), 0);
+      assert.equal(count(ksm, "kube_customresource_databasecluster_backup_retention"), 0);
+      assert.equal(count(ours, "kube_customresource_databasecluster_spec_replicas"), 3);
+      const telemetry = await scrape(exporter.telemetryPort);
+      const errors = (reason: string) =>
+        sampleValue(telemetry.parsed, "cr_exporter_value_errors_total", {
+          group: "db.example.com",
+          kind: "DatabaseCluster",
+          reason,
+        });
+      assert.ok(errors("missing_path") >= 3, "one missing path per DatabaseCluster");
+      assert.ok(errors("unparsable_value") >= 3, "one unparsable retention per DatabaseCluster");
+      const logged = exporter.logs.filter((l) => String(l.msg).includes("[status,uptimeSeconds]"));
+      assert.ok(logged.length >= 1, "the missing path is logged, naming kind, metric and path");
+      assert.match(
+        String(logged[0]!.msg),
+        /DatabaseCluster kube_customresource_databasecluster_uptime_seconds/,
+      );
+      // Extensions: cr-exporter only (kube-state-metrics ignores crExporterMetrics).
+      assert.equal(
+        sampleValue(ours, "kube_customresource_databasecluster_backup_retention_seconds", orders),
+        720 * 3600,
+      );
+      assert.equal(
+        sampleValue(ours, "kube_customresource_databasecluster_phase_transitions_total", {
+          ...payments,
+          phase: "Degraded",
+        }),
+        0,
+      );
+      assert.equal(ours.types.get("kube_customresource_databasecluster_phase_transitions_total"), "counter");
+      assert.equal(count(ksm, "kube_customresource_databasecluster_backup_retention_seconds"), 0);
+    });
+  });
+
+  it("rejects an invalid config at start, naming resource index, metric and field", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ksm-bad-"));
+    const file = join(dir, "config.yaml");
+    writeFileSync(
+      file,
+      [
+        "kind: CustomResourceStateMetrics",
+        "spec:",
+        "  resources:",
+        "    - groupVersionKind: { group: db.example.com, version: v1, kind: DatabaseCluster }",
+        "      metrics:",
+        "        - { name: replicas, help: x, each: { type: Gauge, gauge: { path: [spec, replicas] } } }",
+        "    - groupVersionKind: { group: db.example.com, version: v1, kind: DatabaseBackup }",
+        "      metrics:",
+        "        - name: phase",
+        "          help: x",
+        "          each: { type: StateSet, stateSet: { path: [status, phase], labelName: phase } }",
+        "",
+      ].join("\n"),
+    );
+    await assert.rejects(
+      startTestExporter(cluster.kubeconfigPath, [
+        "--mode",
+        "ksm",
+        "--custom-resource-state-config-file",
+        file,
+      ]),
+      (err: Error) => {
+        assert.match(err.message, /exited with 1 before serving/);
+        assert.ok(
+          err.message.includes('spec.resources[1].metrics[0] \\"phase\\": each.stateSet.list: required'),
+          err.message,
+        );
+        return true;
+      },
+    );
+  });
+});
