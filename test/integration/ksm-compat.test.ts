@@ -459,6 +459,65 @@ describe("kube-state-metrics v2.20 CustomResourceStateMetrics compatibility", { 
     });
   });
 
+  it("reloads an edited config file; an invalid edit keeps the previous metrics", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "ksm-reload-")), "config.yaml");
+    const config = (name: string, extra = "") =>
+      [
+        "kind: CustomResourceStateMetrics",
+        "spec:",
+        "  resources:",
+        "    - groupVersionKind: { group: queue.example.com, version: v1beta1, kind: MessageQueue }",
+        "      labelsFromPath: { name: [metadata, name] }",
+        "      metrics:",
+        `        - { name: ${name}, help: x, each: { type: Gauge, gauge: { path: [spec, replicas] } } }`,
+        extra,
+      ].join("\n");
+    writeFileSync(file, config("queue_replicas"));
+    const exporter = await startTestExporter(cluster.kubeconfigPath, [
+      "--mode",
+      "ksm",
+      "--custom-resource-state-config-file",
+      file,
+    ]);
+    try {
+      const families = async () => new Set((await scrape(exporter.port)).parsed.samples.map((s) => s.name));
+      const reloadOk = async () =>
+        sampleValue(
+          (await scrape(exporter.telemetryPort)).parsed,
+          "cr_exporter_config_last_reload_successful",
+        );
+      await eventually("first config served", async () =>
+        (await families()).has("kube_customresource_queue_replicas"),
+      );
+      writeFileSync(
+        file,
+        config("queue_replicas", "        - { name: broken, each: { type: StateSet, stateSet: {} } }"),
+      );
+      await eventually("invalid edit reported", async () => (await reloadOk()) === 0);
+      assert.ok(
+        (await families()).has("kube_customresource_queue_replicas"),
+        "previous metrics still served",
+      );
+      assert.ok(
+        exporter.logs.some((l) =>
+          String(l.err).includes('metrics[1] "broken": each.stateSet.list: required'),
+        ),
+        "the reload error names the metric and field",
+      );
+      writeFileSync(file, config("queue_desired_replicas"));
+      await eventually("new config served", async () => {
+        const now = await families();
+        return (
+          now.has("kube_customresource_queue_desired_replicas") &&
+          !now.has("kube_customresource_queue_replicas")
+        );
+      });
+      assert.equal(await reloadOk(), 1);
+    } finally {
+      await exporter.stop();
+    }
+  });
+
   it("rejects an invalid config at start, naming resource index, metric and field", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ksm-bad-"));
     const file = join(dir, "config.yaml");
