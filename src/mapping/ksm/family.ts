@@ -6,7 +6,7 @@
 // commonLabels (the metric's over the resource's, which include customresource_group,
 // customresource_version and customresource_kind set from the resolved kind).
 
-import { renderSample } from "../exposition.ts";
+import { formatValue, renderLabelPairs } from "../exposition.ts";
 import type { FamilyMeta, KindInfo, MetricType } from "../types.ts";
 import type { Entries, GeneratorSpec, ResourceSpec } from "./config.ts";
 import { fullMetricName } from "./config.ts";
@@ -125,21 +125,22 @@ export class CompiledFamily {
     values: readonly EachValue[],
     base: LabelMap,
   ): { text: string; series: number; duplicates: number } {
+    // Rendered label list → sample line. The label list is the series identity: ksm would
+    // write the same series twice; a scrape must not contain duplicates.
     const lines = new Map<string, string>();
     let duplicates = 0;
     for (const v of values) {
       for (const [k, value] of base) if (!v.labels.has(k)) v.labels.set(k, value);
-      const pairs = sortedPairs(v.labels);
-      const key = JSON.stringify(pairs);
-      // ksm would write the same series twice; a scrape must not contain duplicates.
-      if (lines.has(key)) {
+      const labels = renderLabelPairs(sortedPairs(v.labels));
+      if (lines.has(labels)) {
         duplicates++;
         continue;
       }
-      lines.set(key, renderSample(this.meta.name, "", pairs, v.value));
+      lines.set(labels, `${this.meta.name}${labels === "" ? "" : `{${labels}}`} ${formatValue(v.value)}\n`);
     }
-    const sorted = [...lines.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return { text: sorted.map(([, line]) => line).join(""), series: sorted.length, duplicates };
+    let text = "";
+    for (const line of lines.values()) text += line;
+    return { text, series: lines.size, duplicates };
   }
 
   /**
@@ -156,7 +157,7 @@ export class CompiledFamily {
     for (const o of observations) {
       for (const [k, v] of base) if (!o.labels.has(k)) o.labels.set(k, v);
       if (this.counterLabel !== "") o.labels.delete(this.counterLabel);
-      const identity = JSON.stringify(sortedPairs(o.labels));
+      const identity = renderLabelPairs(sortedPairs(o.labels));
       if (next.has(identity)) continue; // the same series twice in one object: keep the first
       const before = previous?.get(identity);
       const counts = new Map(before?.counts ?? []);
