@@ -15,7 +15,6 @@
 // flipped 8 times (CustomResourceConditionFlapping: more than 6 changes within an hour).
 
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import {
   ApiextensionsV1Api,
@@ -24,7 +23,7 @@ import {
   PatchStrategy,
   setHeaderOptions,
 } from "@kubernetes/client-node";
-import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { stringify as stringifyYaml } from "yaml";
 import { type Cluster, startCluster } from "../cluster/cluster.ts";
 import {
   type Dashboard,
@@ -48,25 +47,14 @@ import {
   startAlertmanager,
   startPrometheus,
 } from "../helpers/prometheus.ts";
+import { loadRuleGroups } from "../helpers/rules.ts";
 import { scrape } from "../helpers/scrape.ts";
 import { eventually } from "../helpers/wait.ts";
 
-const RULES = new URL("../../rules/cr-exporter.rules.yaml", import.meta.url);
 const SHORT_FOR = "2s";
 const JOB = "cr-exporter";
 
-interface Rule {
-  alert?: string;
-  record?: string;
-  expr: string;
-  for?: string;
-  labels?: Record<string, string>;
-}
-const ruleGroups = (
-  parseYaml(readFileSync(RULES, "utf8")) as {
-    groups: Array<{ name: string; rules: Rule[] }>;
-  }
-).groups;
+const ruleGroups = loadRuleGroups();
 const alertRules = ruleGroups.flatMap((g) => g.rules).filter((r) => r.alert !== undefined);
 
 /**

@@ -3,32 +3,18 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { compilePath, PathSyntaxError } from "../../src/mapping/ksm/path.ts";
+import { docFoo } from "./ksm-helpers.ts";
 
+/** The documentation's Foo, plus a list of conditions to filter by `[type=...]`. */
+const doc = docFoo();
 const foo = {
-  apiVersion: "myteam.io/v1",
-  kind: "Foo",
-  metadata: { name: "foo", annotations: { bar: "baz", qux: "quxx" }, labels: { foo: "bar" } },
-  spec: {
-    version: "v1.2.3",
-    order: [
-      { id: 1, value: true },
-      { id: 3, value: false },
-    ],
-    replicas: 1,
-    refs: ["my_other_foo", "foo_2", "foo_with_extensions"],
-  },
+  ...doc,
   status: {
-    phase: "Pending",
-    active: { "type-a": 1, "type-b": 3 },
-    conditions: [
-      { name: "a", value: 45 },
-      { name: "b", value: 66 },
-    ],
+    ...(doc.status as object),
     ready: [
       { type: "Ready", status: "True" },
       { type: "Synced", status: "False" },
     ],
-    uptime: 43.21,
   },
 };
 

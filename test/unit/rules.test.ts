@@ -7,24 +7,14 @@ import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { parse as parseYaml } from "yaml";
 import { toolPath } from "../cluster/cluster.ts";
+import { loadRuleGroups, RULES_FILE } from "../helpers/rules.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
-const RULES = `${ROOT}rules/cr-exporter.rules.yaml`;
 const RULE_TESTS = `${ROOT}rules/tests/cr-exporter.test.yaml`;
 const RUNBOOKS = `${ROOT}docs/runbooks.md`;
 const RUNBOOK_BASE = "https://github.com/cr-exporter/cr-exporter/blob/main/docs/runbooks.md#";
 
-interface Rule {
-  alert?: string;
-  record?: string;
-  expr: string;
-  for?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-}
-
-const groups = (parseYaml(readFileSync(RULES, "utf8")) as { groups: Array<{ name: string; rules: Rule[] }> })
-  .groups;
+const groups = loadRuleGroups();
 const alerts = groups.flatMap((g) => g.rules).filter((r) => r.alert !== undefined);
 const records = groups.flatMap((g) => g.rules).filter((r) => r.record !== undefined);
 
@@ -34,7 +24,7 @@ function promtool(args: string[]): { status: number | null; output: string } {
 }
 
 test("promtool check rules accepts the rule file with no lint findings", () => {
-  const r = promtool(["check", "rules", "--lint=all", "--lint-fatal", RULES]);
+  const r = promtool(["check", "rules", "--lint=all", "--lint-fatal", RULES_FILE]);
   assert.equal(r.status, 0, r.output);
   assert.match(r.output, new RegExp(`SUCCESS: ${alerts.length + records.length} rules found`));
 });
