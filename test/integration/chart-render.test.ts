@@ -22,6 +22,7 @@ import {
   renderError,
   renderNotes,
 } from "../helpers/chart.ts";
+import { loadRuleGroups } from "../helpers/rules.ts";
 
 const CI = readdirSync(join(CHART, "ci"))
   .filter((f) => f.endsWith("-values.yaml"))
@@ -329,6 +330,35 @@ describe("chart: helm lint and template", { timeout: 300_000 }, () => {
       "Service",
       "ServiceAccount",
     ]);
+  });
+
+  it("the shipped rules, as a PrometheusRule, follow the ServiceMonitor's job name (nameOverride)", () => {
+    const shipped = loadRuleGroups();
+    const down = (groups: Array<{ rules: Array<{ alert?: string; expr: string }> }>) =>
+      groups.flatMap((g) => g.rules).find((r) => r.alert === "CRExporterDown")!.expr;
+    const plain = only(
+      render({ values: ["ci/default-values.yaml"], apiVersions: MONITORING_API }),
+      "PrometheusRule",
+    );
+    assert.deepEqual(plain.spec.groups, shipped);
+    assert.match(down(plain.spec.groups), /job="cr-exporter"/);
+
+    const objects = render({
+      values: ["ci/default-values.yaml"],
+      set: ["nameOverride=crx"],
+      apiVersions: MONITORING_API,
+    });
+    const monitor = only(objects, "ServiceMonitor");
+    const service = only(objects, "Service");
+    const job = service.metadata.labels![monitor.spec.jobLabel]; // what Prometheus will name the job
+    assert.equal(job, "crx");
+    const renamed = only(objects, "PrometheusRule");
+    assert.match(down(renamed.spec.groups), /job="crx"/);
+    // Nothing else changes.
+    assert.deepEqual(
+      JSON.parse(JSON.stringify(renamed.spec.groups).replaceAll('job=\\"crx\\"', 'job=\\"cr-exporter\\"')),
+      shipped,
+    );
   });
 
   it("rules and dashboards from files/: one PrometheusRule per rule file (Prometheus templates intact), one labeled ConfigMap per dashboard", () => {
