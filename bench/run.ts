@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type Cluster, startCluster } from "../test/cluster/cluster.ts";
 import { measureBulk } from "./bulk.ts";
-import { measureLatency, ProbeState, waitCaughtUp } from "./latency.ts";
+import { measureLatency, Observer, ProbeState, waitCaughtUp } from "./latency.ts";
 import { ApiWriter, createObjects, createProbes, setUpKinds } from "./objects.ts";
 import {
   figuresOf,
@@ -27,7 +27,7 @@ import {
   versions,
   writeJson,
 } from "./report.ts";
-import { startTarget, stopAllTargets, TARGETS, type TargetName, TargetUnavailable } from "./targets.ts";
+import { startTarget, stopAllProcesses, TARGETS, type TargetName, TargetUnavailable } from "./targets.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -68,7 +68,7 @@ let writer: ApiWriter | undefined;
 let cleaning: Promise<void> | undefined;
 function cleanUp(): Promise<void> {
   cleaning ??= (async () => {
-    await stopAllTargets();
+    await stopAllProcesses();
     await writer?.close().catch(() => {});
     await cluster?.stop();
   })();
@@ -85,10 +85,12 @@ for (const signal of ["SIGINT", "SIGTERM"] as const)
 /** The latency phase for one target: its own process watching only the Probe kind. */
 async function latencyPhase(name: TargetName, state: ProbeState) {
   const target = await startTarget(name, cluster!.kubeconfigPath, "probe");
+  let observer: Observer | undefined;
   try {
-    await waitCaughtUp(target.port, target.spec.probeFamily, state);
+    observer = await Observer.start(cluster!.kubeconfigPath, target.port, target.spec.probeFamily);
+    await waitCaughtUp(observer, state);
+    const probe = { pid: target.pid, observer };
     // warm-up (not recorded): JIT, connection pools, the watch in steady state
-    const probe = { pid: target.pid, port: target.port, family: target.spec.probeFamily };
     await measureLatency(writer!, probe, state, Math.min(...rates), 1);
     const results = [];
     for (const rate of rates) {
@@ -100,6 +102,7 @@ async function latencyPhase(name: TargetName, state: ProbeState) {
     }
     return results;
   } finally {
+    await observer?.stop();
     await target.stop();
   }
 }
@@ -139,7 +142,7 @@ async function main(): Promise<void> {
       creation: "bulk kinds have no /status subresource: one POST per object carries its status",
       ready:
         "cr-exporter: /readyz 200; kube-state-metrics: first scrape with all objects (polled every 50 ms)",
-      latency: `a second run of each exporter watching only ${probes} Probe objects; PATCH /status of a unique value, /metrics polled every 10 ms; visible = end of the first scrape showing it; after the event = from the bench's own watch of the Probe kind receiving the value`,
+      latency: `a second run of each exporter watching only ${probes} Probe objects; PATCH /status of a unique value; an observer process polls /metrics every 10 ms and watches the Probe kind; visible = from PATCH sent to the end of the first scrape showing the value; after the event = from the observer's watch receiving it`,
       scrapes: "timed by curl (time_total), one at a time, text format 0.0.4",
       eventLoop:
         "nodejs_eventloop_lag_max_seconds from the telemetry port, read before and after each scrape (prom-client resets it on every read)",

@@ -1,7 +1,7 @@
 // The three exporters the benchmark compares, and how each is started as its own process on the
 // same API server: cr-exporter in auto mode, cr-exporter in ksm mode with bench/ksm-crs.yaml, and
-// kube-state-metrics v2.20.0 with the same config. Every process started here is recorded, so
-// stopAllTargets() can stop what is still running (on error or Ctrl-C) by its pid.
+// kube-state-metrics v2.20.0 with the same config. Every process the bench starts is recorded, so
+// stopAllProcesses() can stop what is still running (on error or Ctrl-C) by its pid.
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -72,7 +72,14 @@ export interface RunningTarget {
   stop(): Promise<void>;
 }
 
-const running = new Set<RunningTarget>();
+/** Every process the bench started and has not stopped yet (targets, observers). */
+const running = new Set<{ stop(): Promise<void> }>();
+
+/** Record a process the bench started, so stopAllProcesses() can stop it; returns "forget it". */
+export function trackProcess(process: { stop(): Promise<void> }): () => void {
+  running.add(process);
+  return () => running.delete(process);
+}
 
 /** Which objects the process watches: the bulk kinds, or only the Probe kind. */
 export type Workload = "bulk" | "probe";
@@ -217,9 +224,9 @@ function startKsm(
   return target;
 }
 
-/** Stop every target process still running (error paths, Ctrl-C). */
-export async function stopAllTargets(): Promise<void> {
-  await Promise.all([...running].map((t) => t.stop()));
+/** Stop every process the bench started that still runs (error paths, Ctrl-C). */
+export async function stopAllProcesses(): Promise<void> {
+  await Promise.all([...running].map((p) => p.stop()));
 }
 
 /**
