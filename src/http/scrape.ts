@@ -1,49 +1,43 @@
-// Turns a store snapshot into the exposition body, in UTF-8 chunks of about CHUNK_BYTES so the
+// Turns a store snapshot into the exposition body, in chunks of about CHUNK_CHARS so the
 // response streams with backpressure and the event loop is never held for a whole scrape.
 
 import { type ExpositionFormat, renderFamilyHeader } from "../mapping/exposition.ts";
 import type { SnapshotFamily } from "../store/store.ts";
 
-const CHUNK_BYTES = 64 * 1024;
+const CHUNK_CHARS = 64 * 1024;
 
 /**
- * Yields the body: each family contiguous, HELP/TYPE once, `# EOF` last for OpenMetrics. Every
- * stored text is written straight into the chunk's bytes (Buffer#write): concatenating thousands
- * of small strings into one 64 KiB string and encoding that (Buffer.from) cost about twice the
- * CPU per scrape, most of it flattening the concatenation (bench: npm run bench, docs/performance.md).
- * A chunk never splits a text (so never a line); a text larger than a chunk is a chunk of its own.
+ * Yields the body: each family contiguous, HELP/TYPE once, `# EOF` last for OpenMetrics. A chunk
+ * is one Array#join of whole stored texts (never a split line): V8 copies them into one flat
+ * string, and the socket encodes it into memory outside the JS heap. Both alternatives measured
+ * worse (npm run bench; docs/performance.md): `+=` builds a rope that Buffer.from must flatten
+ * and encode during the scrape (2-3x the CPU), and encoding into fresh 64 KiB Buffers here
+ * makes so much external memory that, at millions of series, V8 runs a full mark-compact every
+ * ~300 ms of scraping.
  */
 export function* renderScrape(
   families: readonly SnapshotFamily[],
   format: ExpositionFormat,
-): Generator<Buffer> {
-  let chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-  let used = 0;
-  const filled = (): Buffer => {
-    const out = chunk.subarray(0, used);
-    chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-    used = 0;
-    return out;
+): Generator<string> {
+  let parts: string[] = [];
+  let size = 0;
+  const add = (text: string): boolean => {
+    parts.push(text);
+    size += text.length;
+    return size >= CHUNK_CHARS;
+  };
+  const take = (): string => {
+    const chunk = parts.join("");
+    parts = [];
+    size = 0;
+    return chunk;
   };
   for (const family of families) {
-    for (let i = -1; i < family.chunks.length; i++) {
-      const text = i < 0 ? renderFamilyHeader(family.meta, format) : family.chunks[i]!;
-      // UTF-8 takes at most 3 bytes per UTF-16 code unit: start a new chunk unless it surely fits.
-      if (used + text.length * 3 > CHUNK_BYTES) {
-        if (used > 0) yield filled();
-        if (text.length * 3 > CHUNK_BYTES) {
-          yield Buffer.from(text, "utf8");
-          continue;
-        }
-      }
-      used += chunk.write(text, used);
-    }
+    if (add(renderFamilyHeader(family.meta, format))) yield take();
+    for (const text of family.chunks) if (add(text)) yield take();
   }
-  if (format === "openmetrics") {
-    if (used + 6 > CHUNK_BYTES) yield filled();
-    used += chunk.write("# EOF\n", used);
-  }
-  if (used > 0) yield chunk.subarray(0, used);
+  if (format === "openmetrics") add("# EOF\n");
+  if (size > 0) yield take();
 }
 
 /**

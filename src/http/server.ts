@@ -99,7 +99,7 @@ export function metricsApp(
     // costs memory for one chunk. A fast client on loopback drains the socket as fast as we
     // write, and the response would then be written in one run of microtasks; yielding to the
     // event loop every YIELD_EVERY chunks keeps watch events and other requests flowing.
-    const body = new ReadableStream<Uint8Array>(
+    const body = new ReadableStream<string>(
       {
         async pull(controller) {
           if (++pulled % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
@@ -110,7 +110,7 @@ export function metricsApp(
             metrics.scrapeBytes.set({ format }, bytes);
             return;
           }
-          bytes += next.value.byteLength;
+          bytes += Buffer.byteLength(next.value, "utf8");
           controller.enqueue(next.value);
         },
       },
