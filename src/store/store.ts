@@ -104,10 +104,10 @@ export class MetricStore {
 }
 
 /**
- * Mappers build a text by appending lines: in V8, a rope of many small pieces. Writing a rope
- * into a scrape's buffer flattens it there and then (a copy, and garbage as big as the body on
- * the first scrape after a change); Buffer.byteLength flattens it here instead, once per change,
- * so scrapes only copy flat strings. Performance only: the text is the same either way.
+ * Mappers build a text by appending lines: in V8, a rope of many small pieces. A scrape that
+ * meets a rope flattens it there and then (a copy, and garbage as big as the body on the first
+ * scrape after a change), and ropes take more memory than flat strings; Buffer.byteLength
+ * flattens it here instead, once per change. Performance only: the text is the same either way.
  */
 function flatten(text: string): string {
   Buffer.byteLength(text);
