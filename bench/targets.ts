@@ -5,8 +5,9 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { freePort, toolPath } from "../test/cluster/cluster.ts";
+import { freePort } from "../test/cluster/cluster.ts";
 import { startProcess } from "../test/helpers/exporter.ts";
+import { kubeStateMetricsCommand } from "../test/helpers/kube-state-metrics.ts";
 import { BENCH_GROUP, PROBE_GROUP } from "./objects.ts";
 
 export const TARGETS = ["auto", "ksm-mode", "ksm"] as const;
@@ -176,27 +177,8 @@ function startKsm(
   telemetryPort: number,
 ): RunningTarget {
   const startedAt = performance.now();
-  const child: ChildProcess = spawn(
-    toolPath("kube-state-metrics"),
-    [
-      "--custom-resource-state-only",
-      "--custom-resource-state-config-file",
-      config,
-      "--kubeconfig",
-      kubeconfig,
-      "--host",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--telemetry-host",
-      "127.0.0.1",
-      "--telemetry-port",
-      String(telemetryPort),
-      // Without it kube-state-metrics answers every scrape uncompressed.
-      "--enable-gzip-encoding",
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
+  const ksm = kubeStateMetricsCommand({ kubeconfig, configFile: config, port, telemetryPort });
+  const child: ChildProcess = spawn(ksm.command, ksm.args, { stdio: ["ignore", "pipe", "pipe"] });
   let text = "";
   const keep = (d: Buffer) => {
     text = (text + d.toString()).slice(-20_000);

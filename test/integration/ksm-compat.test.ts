@@ -11,10 +11,11 @@ import { join } from "node:path";
 import { after, before, describe, it, type TestContext } from "node:test";
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import { parse, parseAllDocuments } from "yaml";
-import { type Cluster, freePort, startCluster, toolPath } from "../cluster/cluster.ts";
+import { type Cluster, freePort, startCluster } from "../cluster/cluster.ts";
 import { type RunningExporter, startTestExporter } from "../helpers/exporter.ts";
 import { find, type ParsedExposition, sampleValue } from "../helpers/exposition.ts";
 import { applyCrd } from "../helpers/kube.ts";
+import { kubeStateMetricsCommand } from "../helpers/kube-state-metrics.ts";
 import { scrape } from "../helpers/scrape.ts";
 import { eventually } from "../helpers/wait.ts";
 
@@ -65,25 +66,8 @@ interface Ksm {
 /** kube-state-metrics serving only the Custom Resource State metrics of `configFile`. */
 async function startKsm(kubeconfig: string, configFile: string): Promise<Ksm> {
   const [port, telemetryPort] = [await freePort(), await freePort()];
-  const proc: ChildProcess = spawn(
-    toolPath("kube-state-metrics"),
-    [
-      "--kubeconfig",
-      kubeconfig,
-      "--custom-resource-state-only",
-      "--custom-resource-state-config-file",
-      configFile,
-      "--host",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--telemetry-host",
-      "127.0.0.1",
-      "--telemetry-port",
-      String(telemetryPort),
-    ],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
+  const ksm = kubeStateMetricsCommand({ kubeconfig, configFile, port, telemetryPort });
+  const proc: ChildProcess = spawn(ksm.command, ksm.args, { stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   proc.stderr?.on("data", (d: Buffer) => {
     log = (log + d.toString()).slice(-20_000);
