@@ -2,42 +2,56 @@
 // response streams with backpressure and the event loop is never held for a whole scrape.
 
 import { type ExpositionFormat, renderFamilyHeader } from "../mapping/exposition.ts";
-import type { SnapshotFamily } from "../store/store.ts";
-
-const CHUNK_CHARS = 64 * 1024;
+import { CHUNK_CHARS, type SnapshotFamily } from "../store/store.ts";
 
 /**
- * Yields the body: each family contiguous, HELP/TYPE once, `# EOF` last for OpenMetrics. A chunk
- * is one Array#join of whole stored texts (never a split line): V8 copies them into one flat
- * string, and the socket encodes it into memory outside the JS heap. Both alternatives measured
- * worse (npm run bench; docs/performance.md): `+=` builds a rope that Buffer.from must flatten
- * and encode during the scrape (2-3x the CPU), and encoding into fresh 64 KiB Buffers here
- * makes so much external memory that, at millions of series, V8 runs a full mark-compact every
- * ~300 ms of scraping.
+ * Yields the body: each family contiguous, HELP/TYPE once, `# EOF` last for OpenMetrics; returns
+ * its UTF-8 size. Segments come as chunks of whole texts (joined by the store, usually by an
+ * earlier scrape); a big one is written as it is, small ones (headers, families of few objects)
+ * are joined with their neighbours so the socket is not written a few bytes at a time. Strings,
+ * not Buffers: the socket encodes them into memory outside the JS heap, while fresh Buffers
+ * here made so much external memory that, at millions of series, V8 ran a full mark-compact
+ * every ~300 ms of scraping (docs/performance.md).
  */
 export function* renderScrape(
   families: readonly SnapshotFamily[],
   format: ExpositionFormat,
-): Generator<string> {
+): Generator<string, number> {
   let parts: string[] = [];
   let size = 0;
-  const add = (text: string): boolean => {
-    parts.push(text);
-    size += text.length;
-    return size >= CHUNK_CHARS;
-  };
+  let bytes = 0;
   const take = (): string => {
-    const chunk = parts.join("");
+    const chunk = parts.length === 1 ? parts[0]! : parts.join("");
     parts = [];
     size = 0;
     return chunk;
   };
   for (const family of families) {
-    if (add(renderFamilyHeader(family.meta, format))) yield take();
-    for (const text of family.chunks) if (add(text)) yield take();
+    const header = renderFamilyHeader(family.meta, format);
+    bytes += Buffer.byteLength(header, "utf8");
+    parts.push(header);
+    size += header.length;
+    for (const segment of family.segments) {
+      for (const chunk of segment.chunks()) {
+        if (chunk.length >= CHUNK_CHARS / 2) {
+          if (size > 0) yield take();
+          yield chunk;
+          continue;
+        }
+        parts.push(chunk);
+        size += chunk.length;
+        if (size >= CHUNK_CHARS) yield take();
+      }
+      bytes += segment.bytes;
+    }
   }
-  if (format === "openmetrics") add("# EOF\n");
+  if (format === "openmetrics") {
+    parts.push("# EOF\n");
+    size += 6;
+    bytes += 6;
+  }
   if (size > 0) yield take();
+  return bytes;
 }
 
 /**

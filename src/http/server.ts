@@ -3,22 +3,21 @@
 
 import { watchFile } from "node:fs";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
-import { Readable } from "node:stream";
+import { pipeline, type Writable } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import { createGzip } from "node:zlib";
 import { type HttpBindings, type ServerType, serve } from "@hono/node-server";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { Hono, type MiddlewareHandler } from "hono";
 import type { Registry } from "prom-client";
 import { CONTENT_TYPE } from "../mapping/exposition.ts";
 import type { MetricStore } from "../store/store.ts";
 import type { SelfMetrics } from "../telemetry/metrics.ts";
+import { writeBody } from "./body.ts";
 import { negotiateFormat, renderScrape } from "./scrape.ts";
 import { clientCertAllowed, createAuthenticator, tlsOptions, type WebConfig } from "./web-config.ts";
 
 type Env = { Bindings: HttpBindings };
-
-/** Chunks (of ~64 KiB) written between two yields to the event loop during a scrape. */
-const YIELD_EVERY = 4;
 
 /**
  * Authentication, client-certificate rules and extra headers from the web config. Probes stay
@@ -29,7 +28,10 @@ export function webSecurity(config: WebConfig | undefined): MiddlewareHandler<En
   const authenticate = createAuthenticator(config);
   const headers = Object.entries(config.http_server_config?.headers ?? {});
   return async (c, next) => {
-    for (const [k, v] of headers) c.header(k, v);
+    for (const [k, v] of headers) {
+      c.header(k, v);
+      c.env?.outgoing?.setHeader(k, v); // for /metrics, which writes the Node response itself
+    }
     if (c.req.path === "/healthz" || c.req.path === "/readyz") return next();
     if (!clientCertAllowed(config, c.env?.incoming?.socket as TLSSocket | undefined))
       return c.text("client certificate required\n", 403);
@@ -91,38 +93,31 @@ export function metricsApp(
   app.get("/metrics", (c) => {
     const started = performance.now();
     const format = negotiateFormat(c.req.header("accept"));
-    const snapshot = store.snapshot();
-    const chunks = renderScrape(snapshot, format);
-    let bytes = 0;
-    let pulled = 0;
-    // Pull-based: the next chunk is rendered only when the socket wants more, so a slow client
-    // costs memory for one chunk. A fast client on loopback drains the socket as fast as we
-    // write, and the response would then be written in one run of microtasks; yielding to the
-    // event loop every YIELD_EVERY chunks keeps watch events and other requests flowing.
-    const body = new ReadableStream<string>(
-      {
-        async pull(controller) {
-          if (++pulled % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
-          const next = chunks.next();
-          if (next.done) {
-            controller.close();
-            metrics.scrapeDuration.observe({ format }, (performance.now() - started) / 1000);
-            metrics.scrapeBytes.set({ format }, bytes);
-            return;
-          }
-          bytes += Buffer.byteLength(next.value, "utf8");
-          controller.enqueue(next.value);
-        },
-      },
-      { highWaterMark: 1 },
-    );
     const gzip = /\bgzip\b/i.test(c.req.header("accept-encoding") ?? "");
-    const headers: Record<string, string> = { "content-type": CONTENT_TYPE[format] };
-    if (!gzip) return c.body(body, 200, headers);
-    headers["content-encoding"] = "gzip";
-    // zlib runs on the libuv thread pool; level 1 trades a little size for much less CPU.
-    const compressed = Readable.fromWeb(body as never).pipe(createGzip({ level: 1 }));
-    return c.body(Readable.toWeb(compressed) as ReadableStream, 200, headers);
+    // Written on the Node response directly (see body.ts), not through a web stream.
+    const res = c.env.outgoing;
+    res.writeHead(200, {
+      "content-type": CONTENT_TYPE[format],
+      ...(gzip ? { "content-encoding": "gzip" } : {}),
+    });
+    if (c.req.method === "HEAD") {
+      res.end();
+      return RESPONSE_ALREADY_SENT;
+    }
+    let sink: Writable = res;
+    if (gzip) {
+      // zlib runs on the libuv thread pool; level 1 trades a little size for much less CPU.
+      // pipeline() destroys the gzip stream when the client goes away, which ends writeBody.
+      const compress = createGzip({ level: 1 });
+      pipeline(compress, res, () => {});
+      sink = compress;
+    }
+    void writeBody(renderScrape(store.snapshot(), format), sink).then((bytes) => {
+      if (bytes === undefined) return;
+      metrics.scrapeDuration.observe({ format }, (performance.now() - started) / 1000);
+      metrics.scrapeBytes.set({ format }, bytes);
+    });
+    return RESPONSE_ALREADY_SENT;
   });
 
   app.get("/healthz", (c) => c.text("ok\n"));

@@ -28,10 +28,122 @@ interface FamilyEntry {
   readonly producers: Set<KindStore>;
 }
 
-/** One family in a scrape snapshot: its header metadata and the text chunks to write. */
+/** About how many characters a scrape writes at once; a segment is joined into chunks this big. */
+export const CHUNK_CHARS = 64 * 1024;
+
+/** One family in a scrape snapshot: its header metadata and one segment per producing kind. */
 export interface SnapshotFamily {
   readonly meta: FamilyMeta;
+  readonly segments: readonly SegmentView[];
+}
+
+/** A segment's texts joined into chunks, and their UTF-8 size. */
+interface Joined {
   readonly chunks: readonly string[];
+  readonly bytes: number;
+}
+
+/**
+ * The texts of one family in one kind (uid → text), and their concatenation once a scrape has
+ * built it. Most objects do not change between two scrapes, so most segments are written from
+ * the chunks the previous scrape joined: no join, no UTF-8 size count, no garbage. Any change
+ * to the segment drops the chunks; the next scrape joins again.
+ */
+class Segment {
+  readonly texts = new Map<string, string>();
+  /** Bumped by every change, so a scrape can tell whether what it joined is still current. */
+  version = 0;
+  joined: Joined | undefined;
+
+  set(uid: string, text: string): void {
+    this.texts.set(uid, text);
+    this.changed();
+  }
+
+  delete(uid: string): void {
+    if (this.texts.delete(uid)) this.changed();
+  }
+
+  view(): SegmentView {
+    return new SegmentView(
+      this,
+      this.version,
+      this.joined,
+      this.joined ? undefined : [...this.texts.values()],
+    );
+  }
+
+  private changed(): void {
+    this.version++;
+    this.joined = undefined;
+  }
+}
+
+/** What one scrape writes of a segment: its joined chunks, or the texts it had at snapshot time. */
+export class SegmentView {
+  /** UTF-8 size of what chunks() yielded, once it is done. */
+  bytes = 0;
+
+  private readonly segment: Segment;
+  private readonly version: number;
+  private readonly joined: Joined | undefined;
+  private readonly texts: readonly string[] | undefined;
+
+  constructor(
+    segment: Segment,
+    version: number,
+    joined: Joined | undefined,
+    texts: readonly string[] | undefined,
+  ) {
+    this.segment = segment;
+    this.version = version;
+    this.joined = joined;
+    this.texts = texts;
+  }
+
+  /**
+   * The segment as chunks of whole texts (about CHUNK_CHARS each; a longer text alone). When
+   * they have to be joined and the segment is still as it was at snapshot time, the chunks are
+   * kept for the next scrape and every stored text is re-pointed into its chunk (a substring:
+   * V8 makes it a slice of the chunk), so keeping them does not double the memory. Both happen
+   * chunk by chunk, between the scrape's yields to the event loop; a change in between stops
+   * them, and a re-pointed text is equal to the one it replaced, so stopping half-way is safe.
+   */
+  *chunks(): Generator<string> {
+    if (this.joined) {
+      this.bytes = this.joined.bytes;
+      yield* this.joined.chunks;
+      return;
+    }
+    const texts = this.texts!;
+    const stored = this.segment.texts.entries();
+    const built: string[] = [];
+    let bytes = 0;
+    for (let start = 0; start < texts.length; ) {
+      let end = start + 1;
+      let size = texts[start]!.length;
+      while (end < texts.length && size + texts[end]!.length <= CHUNK_CHARS) size += texts[end++]!.length;
+      const chunk = end - start === 1 ? texts[start]! : texts.slice(start, end).join("");
+      bytes += Buffer.byteLength(chunk, "utf8");
+      if (this.current()) {
+        built.push(chunk);
+        let offset = 0;
+        for (let i = start; i < end; i++) {
+          const [uid, text] = stored.next().value!;
+          this.segment.texts.set(uid, chunk.slice(offset, offset + text.length));
+          offset += text.length;
+        }
+      }
+      start = end;
+      yield chunk;
+    }
+    this.bytes = bytes;
+    if (this.current()) this.segment.joined = { chunks: built, bytes };
+  }
+
+  private current(): boolean {
+    return this.segment.version === this.version;
+  }
 }
 
 /**
@@ -66,18 +178,22 @@ export class MetricStore {
   }
 
   /**
-   * A consistent point-in-time view for one scrape: for every family (sorted by name), the
-   * text chunks of every object. Taken synchronously, so no event can interleave; the chunks
-   * are immutable strings, so later events cannot change what this scrape writes.
+   * A consistent point-in-time view for one scrape: for every family (sorted by name), one
+   * segment per kind, either the chunks joined by an earlier scrape or the texts themselves.
+   * Taken synchronously, so no event can interleave; chunks and texts are immutable strings,
+   * so later events cannot change what this scrape writes.
    */
   snapshot(): SnapshotFamily[] {
     const names = [...this.families.keys()].sort();
     const out: SnapshotFamily[] = [];
     for (const name of names) {
       const entry = this.families.get(name)!;
-      const chunks: string[] = [];
-      for (const producer of entry.producers) producer.collect(name, chunks);
-      if (chunks.length > 0) out.push({ meta: entry.meta, chunks });
+      const segments: SegmentView[] = [];
+      for (const producer of entry.producers) {
+        const view = producer.view(name);
+        if (view) segments.push(view);
+      }
+      if (segments.length > 0) out.push({ meta: entry.meta, segments });
     }
     return out;
   }
@@ -114,9 +230,9 @@ function flatten(text: string): string {
   return text;
 }
 
-/** The objects of one kind: family → uid → text, plus uid → what that object holds. */
+/** The objects of one kind: family → segment (uid → text), plus uid → what that object holds. */
 export class KindStore {
-  private readonly byFamily = new Map<string, Map<string, string>>();
+  private readonly byFamily = new Map<string, Segment>();
   private readonly objects = new Map<string, ObjectEntry>();
   private seriesTotal = 0;
 
@@ -185,16 +301,16 @@ export class KindStore {
     const dropped: Array<[DropReason, number]> = [];
     let series = 0;
     for (const [name, f] of merged) {
-      let texts = this.byFamily.get(name);
-      if (!texts) {
+      let segment = this.byFamily.get(name);
+      if (!segment) {
         if (!this.parent.register(f.meta, this)) {
           dropped.push(["type_conflict", f.series]);
           continue;
         }
-        texts = new Map();
-        this.byFamily.set(name, texts);
+        segment = new Segment();
+        this.byFamily.set(name, segment);
       }
-      texts.set(uid, flatten(f.text));
+      segment.set(uid, flatten(f.text));
       names.push(name);
       series += f.series;
     }
@@ -223,17 +339,17 @@ export class KindStore {
     this.seriesTotal = 0;
   }
 
-  /** @internal append this kind's chunks of one family. */
-  collect(family: string, into: string[]): void {
-    const texts = this.byFamily.get(family);
-    if (texts) for (const text of texts.values()) into.push(text);
+  /** @internal this kind's segment of one family, for a snapshot. */
+  view(family: string): SegmentView | undefined {
+    const segment = this.byFamily.get(family);
+    return segment && segment.texts.size > 0 ? segment.view() : undefined;
   }
 
   private removeText(name: string, uid: string): void {
-    const texts = this.byFamily.get(name);
-    if (!texts) return;
-    texts.delete(uid);
-    if (texts.size === 0) {
+    const segment = this.byFamily.get(name);
+    if (!segment) return;
+    segment.delete(uid);
+    if (segment.texts.size === 0) {
       this.byFamily.delete(name);
       this.parent.unregister(name, this);
     }

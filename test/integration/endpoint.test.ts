@@ -58,7 +58,7 @@ describe("endpoint protection (--web-config-file)", { timeout: 60_000 }, () => {
     writeFileSync(join(dir, "tls.key"), readFileSync(first.key));
     writeFileSync(
       join(dir, "web.yml"),
-      `tls_server_config:\n  cert_file: ${join(dir, "tls.crt")}\n  key_file: ${join(dir, "tls.key")}\nbasic_auth_users:\n  prometheus: "${bcrypt.hashSync("s3cret", 4)}"\n`,
+      `tls_server_config:\n  cert_file: ${join(dir, "tls.crt")}\n  key_file: ${join(dir, "tls.key")}\nbasic_auth_users:\n  prometheus: "${bcrypt.hashSync("s3cret", 4)}"\nhttp_server_config:\n  headers:\n    X-Content-Type-Options: nosniff\n`,
     );
     exporter = await startTestExporter(undefined, [
       "--from-files",
@@ -93,6 +93,14 @@ describe("endpoint protection (--web-config-file)", { timeout: 60_000 }, () => {
     const ok = await get("/metrics", first.cert, { authorization: auth });
     assert.equal(ok.status, 200);
     assert.match(await ok.text(), /cr_info\{/);
+  });
+
+  it("sends the configured headers on every response, /metrics included", async () => {
+    for (const path of ["/healthz", "/metrics"]) {
+      const res = await get(path, first.cert, { authorization: auth });
+      assert.equal(res.headers.get("x-content-type-options"), "nosniff", path);
+      await res.arrayBuffer();
+    }
   });
 
   it("picks up a rotated certificate without a restart", async () => {

@@ -223,6 +223,21 @@ describe("engine on a real API server", { timeout: 240_000 }, () => {
     }
   });
 
+  it("answers HEAD /metrics with headers only, and reports the size of the last body", async () => {
+    const head = await fetch(`http://127.0.0.1:${exporter.port}/metrics`, { method: "HEAD" });
+    assert.equal(head.status, 200);
+    assert.match(head.headers.get("content-type") ?? "", /^text\/plain/);
+    assert.equal((await head.arrayBuffer()).byteLength, 0);
+    const body = Buffer.from(
+      await (
+        await fetch(`http://127.0.0.1:${exporter.port}/metrics`, { headers: { accept: "text/plain" } })
+      ).arrayBuffer(),
+    );
+    const telemetry = await (await fetch(`http://127.0.0.1:${exporter.telemetryPort}/metrics`)).text();
+    const size = /^cr_exporter_scrape_size_bytes\{format="text"\} (\d+)$/m.exec(telemetry)?.[1];
+    assert.equal(Number(size), body.length);
+  });
+
   it("serves valid, duplicate-free exposition in both formats, gzipped or not", async () => {
     for (const openmetrics of [false, true]) {
       for (const gzip of [false, true]) {

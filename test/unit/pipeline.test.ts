@@ -52,7 +52,14 @@ function setup(mappers: KindMapper[] = [counting], owns: (uid: string) => boolea
 }
 
 const obj = (name: string, uid = `uid-${name}`): KubeObject => ({ metadata: { name, namespace: "ns", uid } });
-const lines = (store: MetricStore) => store.snapshot().flatMap((f) => f.chunks.join("").trim().split("\n"));
+const lines = (store: MetricStore) =>
+  store.snapshot().flatMap((f) =>
+    f.segments
+      .flatMap((s) => [...s.chunks()])
+      .join("")
+      .trim()
+      .split("\n"),
+  );
 
 describe("KindPipeline", () => {
   it("exports the kind's dropped-series counters at 0 before anything is dropped", async () => {

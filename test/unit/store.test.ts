@@ -116,6 +116,69 @@ describe("MetricStore", () => {
   });
 });
 
+describe("joined segments kept between scrapes", () => {
+  const line = (i: number, v: number) => `f{n="${i}",pad="${"x".repeat(30)}"} ${v}\n`;
+  const fill = (store: MetricStore, n: number, v = 1) => {
+    const kind = store.kind("a.g");
+    for (let i = 0; i < n; i++) kind.upsert(`u${i}`, [gauge("f", line(i, v))], undefined);
+    return kind;
+  };
+  const expected = (values: number[]) =>
+    `# HELP f help of f\n# TYPE f gauge\n${values.map((v, i) => line(i, v)).join("")}`;
+
+  it("a scrape after a scrape with no change writes the same body, and a change shows in the next", () => {
+    const store = new MetricStore();
+    const kind = fill(store, 3000);
+    const values = new Array(3000).fill(1);
+    assert.equal(scrape(store), expected(values));
+    assert.equal(scrape(store), expected(values), "from the kept chunks");
+    kind.upsert("u1500", [gauge("f", line(1500, 7))], undefined);
+    values[1500] = 7;
+    assert.equal(scrape(store), expected(values));
+    kind.delete("u2999");
+    assert.equal(scrape(store), expected(values.slice(0, 2999)));
+  });
+
+  it("a change while a scrape is being written: that scrape writes its snapshot, the next one the change", () => {
+    const store = new MetricStore();
+    const kind = fill(store, 3000);
+    const generator = renderScrape(store.snapshot(), "text");
+    let out = generator.next().value as string;
+    kind.upsert("u0", [gauge("f", line(0, 5))], undefined);
+    kind.upsert("u2000", [gauge("f", line(2000, 5))], undefined);
+    for (let next = generator.next(); !next.done; next = generator.next()) out += next.value;
+    assert.equal(out, expected(new Array(3000).fill(1)));
+    const values = new Array(3000).fill(1);
+    values[0] = 5;
+    values[2000] = 5;
+    assert.equal(scrape(store), expected(values));
+    assert.equal(scrape(store), expected(values));
+  });
+
+  it("a scrape abandoned half-way leaves every stored text intact", () => {
+    const store = new MetricStore();
+    fill(store, 3000);
+    const generator = renderScrape(store.snapshot(), "text");
+    generator.next();
+    generator.next();
+    generator.return(0);
+    assert.equal(scrape(store), expected(new Array(3000).fill(1)));
+  });
+
+  it("returns the body's UTF-8 size, from joined and from kept chunks", () => {
+    const store = new MetricStore();
+    const kind = store.kind("a.g");
+    for (let i = 0; i < 2000; i++) kind.upsert(`u${i}`, [gauge("f", `f{v="é😀${i}"} 1\n`)], undefined);
+    for (const format of ["text", "openmetrics", "text"] as const) {
+      const generator = renderScrape(store.snapshot(), format);
+      const parts: string[] = [];
+      let next = generator.next();
+      for (; !next.done; next = generator.next()) parts.push(next.value);
+      assert.equal(next.value, Buffer.byteLength(parts.join("")), format);
+    }
+  });
+});
+
 describe("renderScrape", () => {
   it("ends OpenMetrics with # EOF and keeps counters' family name without _total", () => {
     const store = new MetricStore();
