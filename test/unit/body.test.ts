@@ -42,6 +42,22 @@ describe("writeBody", () => {
     assert.equal(size, out.length);
   });
 
+  it("never hands a Buffer the sink still holds to the next scrape", async () => {
+    const bodyOf = (tag: string) => Array.from({ length: 3000 }, (_, i) => `m{s="${tag}",i="${i}"} ${i}\n`);
+    const runs = ["a", "b", "c", "d"].map((tag, i) => ({ tag, texts: bodyOf(tag), ...slowSink(1 + i) }));
+    const finished = runs.map((r) => new Promise((resolve) => r.sink.on("finish", resolve)));
+    // One after the other, each starting when the previous one has handed everything over
+    // (its last Buffers still queued in its slow sink), and two at once.
+    await writeBody(body(runs[0]!.texts), runs[0]!.sink);
+    await writeBody(body(runs[1]!.texts), runs[1]!.sink);
+    await Promise.all([
+      writeBody(body(runs[2]!.texts), runs[2]!.sink),
+      writeBody(body(runs[3]!.texts), runs[3]!.sink),
+    ]);
+    await Promise.all(finished);
+    for (const r of runs) assert.equal(Buffer.concat(r.received).toString("utf8"), r.texts.join(""), r.tag);
+  });
+
   it("holds a bounded amount for a slow client, not the body", async () => {
     const texts = Array.from({ length: 3000 }, (_, i) => `m{i="${i}",pad="${"x".repeat(2000)}"} 1\n`);
     const { sink, received, maxInFlight } = slowSink(2);
