@@ -5,14 +5,18 @@
 // the socket for a large string) encode it into a fresh Buffer. At millions of series that is
 // the body's size in short-lived memory outside the JS heap on every scrape, which made V8 run
 // full mark-compacts and cost gzip scrapes a third of their time (bench/scrape.ts, 1M series).
-// Reused Buffers cost 1 MiB per scrape in flight, whatever the size of the body.
+// Reused Buffers: at most 1 MiB in flight per scrape whatever the size of the body, and at most
+// 4 MiB kept between scrapes.
 
 import type { Writable } from "node:stream";
 
 const BUFFER_BYTES = 256 * 1024;
 /** Buffers one scrape may have in flight. */
 const BUFFERS = 4;
-/** Free Buffers kept for the next scrapes (allocating 1 MiB for each of 100 small scrapes a second was most of their CPU). */
+/**
+ * Free Buffers kept for the next scrapes: allocating 1 MiB for each small scrape, 100 a second,
+ * was most of their CPU (docs/performance.md, step 3).
+ */
 const POOL_MAX = 16;
 const pool: Buffer[] = [];
 /** UTF-8 takes at most 3 bytes per UTF-16 code unit (a surrogate pair: 4 bytes for 2 units). */
