@@ -9,6 +9,7 @@
 // 4 MiB kept between scrapes.
 
 import type { Writable } from "node:stream";
+import type { GzipPieces } from "./gzip.ts";
 
 const BUFFER_BYTES = 256 * 1024;
 /** Buffers one scrape may have in flight. */
@@ -23,15 +24,18 @@ const pool: Buffer[] = [];
 const MAX_BYTES_PER_CHAR = 3;
 
 /**
- * Writes every string of `chunks`, then ends `sink`. The free Buffers are the backpressure: when
- * all are in flight it waits for the sink to release one, so a slow client holds 1 MiB. It also
- * yields to the event loop after each Buffer: a fast client on loopback takes every write at
- * once, and without a yield a whole scrape would run in one macrotask. Resolves with the
- * generator's result (the body's UTF-8 size), or undefined if `sink` failed or was destroyed.
+ * Writes every string of `chunks`, then ends `sink`; with `gzip`, as one gzip member compressed
+ * piece by piece on this thread. Plain, the free Buffers are the backpressure: when all are in
+ * flight it waits for the sink to release one, so a slow client holds 1 MiB. Compressed, each
+ * Buffer is free again at once and it waits for 'drain' instead. It yields to the event loop
+ * after each Buffer: a fast client on loopback takes every write at once, and without a yield a
+ * whole scrape would run in one macrotask. Resolves with the generator's result (the body's
+ * UTF-8 size), or undefined if `sink` failed or was destroyed.
  */
 export async function writeBody(
   chunks: Generator<string, number>,
   sink: Writable,
+  gzip?: GzipPieces,
 ): Promise<number | undefined> {
   // This scrape's Buffers, taken from the shared pool or allocated when first needed; `owned`
   // counts them so at most BUFFERS are in flight.
@@ -50,6 +54,7 @@ export async function writeBody(
   };
   sink.once("close", onClose);
   sink.once("error", onClose);
+  sink.on("drain", wake);
 
   let finished = false;
   const release = (buffer: Buffer) => (error?: Error | null) => {
@@ -67,16 +72,30 @@ export async function writeBody(
     while (free.length === 0 && !failed) await new Promise<void>((resolve) => (waiting = resolve));
     return failed ? undefined : free.pop();
   };
+  /** Hands `bytes` to the sink; `owner` is the pooled Buffer they live in, if any. */
+  const send = (bytes: Buffer, owner?: Buffer) => {
+    if (gzip) {
+      sink.write(gzip.piece(bytes));
+      if (owner) free.push(owner);
+    } else if (owner) sink.write(bytes, release(owner));
+    else sink.write(bytes);
+  };
+  const pause = async (): Promise<boolean> => {
+    await new Promise((resolve) => setImmediate(resolve));
+    while (gzip && sink.writableNeedDrain && !failed)
+      await new Promise<void>((resolve) => (waiting = resolve));
+    return !failed;
+  };
 
+  if (gzip) sink.write(gzip.header());
   let buffer = await acquire();
   let used = 0;
   const flush = async (): Promise<boolean> => {
     if (!buffer) return false;
-    if (used > 0) sink.write(buffer.subarray(0, used), release(buffer));
+    if (used > 0) send(buffer.subarray(0, used), buffer);
     else free.push(buffer);
     used = 0;
-    await new Promise((resolve) => setImmediate(resolve));
-    buffer = await acquire();
+    buffer = (await pause()) ? await acquire() : undefined;
     return buffer !== undefined;
   };
 
@@ -85,20 +104,21 @@ export async function writeBody(
       const next = chunks.next();
       if (next.done) {
         if (buffer && used > 0) {
-          sink.write(buffer.subarray(0, used), release(buffer));
-          buffer = undefined; // the sink has it until its callback: not free for the pool yet
+          send(buffer.subarray(0, used), buffer);
+          buffer = undefined; // the sink may hold it until its callback: not free for the pool yet
         }
         if (failed) return undefined;
+        if (gzip) sink.write(gzip.trailer());
         sink.end();
         return next.value;
       }
       const text = next.value;
       const worst = text.length * MAX_BYTES_PER_CHAR;
       if (worst > BUFFER_BYTES) {
-        // A text bigger than a Buffer (one object with a huge family): rare, write it alone.
+        // A text bigger than a Buffer (one object with a huge family): rare, sent alone.
         if (!(await flush())) return undefined;
-        sink.write(text, "utf8");
-        await new Promise((resolve) => setImmediate(resolve));
+        send(Buffer.from(text, "utf8"));
+        if (!(await pause())) return undefined;
         continue;
       }
       if (!buffer || (BUFFER_BYTES - used < worst && !(await flush()))) return undefined;
@@ -110,6 +130,7 @@ export async function writeBody(
     for (const b of free) giveBack(b);
     sink.off("close", onClose);
     sink.off("error", onClose);
+    sink.off("drain", wake);
   }
 }
 

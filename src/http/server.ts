@@ -3,9 +3,7 @@
 
 import { watchFile } from "node:fs";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
-import { pipeline, type Writable } from "node:stream";
 import type { TLSSocket } from "node:tls";
-import { createGzip } from "node:zlib";
 import { type HttpBindings, type ServerType, serve } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { Hono, type MiddlewareHandler } from "hono";
@@ -14,6 +12,7 @@ import { CONTENT_TYPE } from "../mapping/exposition.ts";
 import type { MetricStore } from "../store/store.ts";
 import type { SelfMetrics } from "../telemetry/metrics.ts";
 import { writeBody } from "./body.ts";
+import { GzipPieces } from "./gzip.ts";
 import { negotiateFormat, renderScrape } from "./scrape.ts";
 import { clientCertAllowed, createAuthenticator, tlsOptions, type WebConfig } from "./web-config.ts";
 
@@ -104,19 +103,14 @@ export function metricsApp(
       res.end();
       return RESPONSE_ALREADY_SENT;
     }
-    let sink: Writable = res;
-    if (gzip) {
-      // zlib runs on the libuv thread pool; level 1 trades a little size for much less CPU.
-      // pipeline() destroys the gzip stream when the client goes away, which ends writeBody.
-      const compress = createGzip({ level: 1 });
-      pipeline(compress, res, () => {});
-      sink = compress;
-    }
-    void writeBody(renderScrape(store.snapshot(), format), sink).then((bytes) => {
-      if (bytes === undefined) return;
-      metrics.scrapeDuration.observe({ format }, (performance.now() - started) / 1000);
-      metrics.scrapeBytes.set({ format }, bytes);
-    });
+    // gzip: compressed here, piece by piece (gzip.ts), level 1.
+    void writeBody(renderScrape(store.snapshot(), format), res, gzip ? new GzipPieces() : undefined).then(
+      (bytes) => {
+        if (bytes === undefined) return;
+        metrics.scrapeDuration.observe({ format }, (performance.now() - started) / 1000);
+        metrics.scrapeBytes.set({ format }, bytes);
+      },
+    );
     return RESPONSE_ALREADY_SENT;
   });
 
