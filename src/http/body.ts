@@ -9,6 +9,7 @@
 // 4 MiB kept between scrapes.
 
 import type { Writable } from "node:stream";
+import type { DeflatedPiece } from "../store/deflate.ts";
 import type { GzipPieces } from "./gzip.ts";
 
 const BUFFER_BYTES = 256 * 1024;
@@ -28,12 +29,13 @@ const MAX_BYTES_PER_CHAR = 3;
  * piece by piece on this thread. Plain, the free Buffers are the backpressure: when all are in
  * flight it waits for the sink to release one, so a slow client holds 1 MiB. Compressed, each
  * Buffer is free again at once and it waits for 'drain' instead. It yields to the event loop
- * after each Buffer: a fast client on loopback takes every write at once, and without a yield a
- * whole scrape would run in one macrotask. Resolves with the generator's result (the body's
+ * each time about a Buffer's worth (uncompressed) has been handed over: a fast client on
+ * loopback takes every write at once, and without a yield a whole scrape would run in one
+ * macrotask. Resolves with the generator's result (the body's
  * UTF-8 size), or undefined if `sink` failed or was destroyed.
  */
 export async function writeBody(
-  chunks: Generator<string, number>,
+  chunks: Generator<string | DeflatedPiece, number>,
   sink: Writable,
   gzip?: GzipPieces,
 ): Promise<number | undefined> {
@@ -88,41 +90,61 @@ export async function writeBody(
   };
 
   if (gzip) sink.write(gzip.header());
-  let buffer = await acquire();
+  let buffer: Buffer | undefined;
   let used = 0;
-  const flush = async (): Promise<boolean> => {
-    if (!buffer) return false;
-    if (used > 0) send(buffer.subarray(0, used), buffer);
-    else free.push(buffer);
-    used = 0;
-    buffer = (await pause()) ? await acquire() : undefined;
-    return buffer !== undefined;
+  /** Bytes handed to the sink since the last yield to the event loop. */
+  let sent = 0;
+  const sendPending = () => {
+    if (buffer && used > 0) {
+      send(buffer.subarray(0, used), buffer);
+      sent += used;
+      buffer = undefined; // the sink may hold it until its callback: not free for the pool yet
+      used = 0;
+    }
+  };
+  const paused = async (): Promise<boolean> => {
+    if (sent < BUFFER_BYTES) return !failed;
+    sent = 0;
+    return pause();
   };
 
   try {
     for (;;) {
       const next = chunks.next();
       if (next.done) {
-        if (buffer && used > 0) {
-          send(buffer.subarray(0, used), buffer);
-          buffer = undefined; // the sink may hold it until its callback: not free for the pool yet
-        }
+        sendPending();
         if (failed) return undefined;
         if (gzip) sink.write(gzip.trailer());
         sink.end();
         return next.value;
       }
-      const text = next.value;
-      const worst = text.length * MAX_BYTES_PER_CHAR;
-      if (worst > BUFFER_BYTES) {
-        // A text bigger than a Buffer (one object with a huge family): rare, sent alone.
-        if (!(await flush())) return undefined;
-        send(Buffer.from(text, "utf8"));
-        if (!(await pause())) return undefined;
+      const item = next.value;
+      if (typeof item !== "string") {
+        // A chunk the store keeps compressed (gzip scrapes only): written as it is.
+        if (!gzip) throw new Error("a compressed piece in a plain scrape");
+        sendPending();
+        sink.write(gzip.add(item));
+        sent += item.bytes;
+        if (!(await paused())) return undefined;
         continue;
       }
-      if (!buffer || (BUFFER_BYTES - used < worst && !(await flush()))) return undefined;
-      used += buffer!.write(text, used, "utf8");
+      const worst = item.length * MAX_BYTES_PER_CHAR;
+      if (worst > BUFFER_BYTES) {
+        // A text bigger than a Buffer (one object with a huge family): rare, sent alone.
+        sendPending();
+        const bytes = Buffer.from(item, "utf8");
+        send(bytes);
+        sent += bytes.length;
+        if (!(await paused())) return undefined;
+        continue;
+      }
+      if (buffer && BUFFER_BYTES - used < worst) {
+        sendPending();
+        if (!(await paused())) return undefined;
+      }
+      buffer ??= await acquire();
+      if (!buffer) return undefined;
+      used += buffer.write(item, used, "utf8");
     }
   } finally {
     finished = true;

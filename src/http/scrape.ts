@@ -2,21 +2,32 @@
 // response streams with backpressure and the event loop is never held for a whole scrape.
 
 import { type ExpositionFormat, renderFamilyHeader } from "../mapping/exposition.ts";
+import type { DeflatedPiece } from "../store/deflate.ts";
 import { CHUNK_CHARS, type SnapshotFamily } from "../store/store.ts";
 
 /**
  * Yields the body: each family contiguous, HELP/TYPE once, `# EOF` last for OpenMetrics; returns
  * its UTF-8 size. Segments come as chunks of whole texts (joined by the store, usually by an
- * earlier scrape); a big one is written as it is, small ones (headers, families of few objects)
- * are joined with their neighbours so the socket is not written a few bytes at a time. Strings,
- * not Buffers: the socket encodes them into memory outside the JS heap, while fresh Buffers
- * here made so much external memory that, at millions of series, V8 ran a full mark-compact
- * every ~300 ms of scraping (docs/performance.md).
+ * earlier scrape); a big one is yielded as it is, small ones (headers, families of few objects)
+ * are joined with their neighbours so the socket is not written a few bytes at a time. With
+ * `deflate` (a gzip scrape), big chunks come as the store's compressed pieces, to be written as
+ * they are (src/http/gzip.ts). The writer (src/http/body.ts) encodes the strings into reused
+ * Buffers.
  */
+export function renderScrape(
+  families: readonly SnapshotFamily[],
+  format: ExpositionFormat,
+): Generator<string, number>;
+export function renderScrape(
+  families: readonly SnapshotFamily[],
+  format: ExpositionFormat,
+  deflate: boolean,
+): Generator<string | DeflatedPiece, number>;
 export function* renderScrape(
   families: readonly SnapshotFamily[],
   format: ExpositionFormat,
-): Generator<string, number> {
+  deflate = false,
+): Generator<string | DeflatedPiece, number> {
   let parts: string[] = [];
   let size = 0;
   let bytes = 0;
@@ -32,8 +43,8 @@ export function* renderScrape(
     parts.push(header);
     size += header.length;
     for (const segment of family.segments) {
-      for (const chunk of segment.chunks()) {
-        if (chunk.length >= CHUNK_CHARS / 2) {
+      for (const chunk of segment.chunks(deflate)) {
+        if (typeof chunk !== "string" || chunk.length >= CHUNK_CHARS / 2) {
           if (size > 0) yield take();
           yield chunk;
           continue;

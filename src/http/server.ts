@@ -103,14 +103,16 @@ export function metricsApp(
       res.end();
       return RESPONSE_ALREADY_SENT;
     }
-    // gzip: compressed here, piece by piece (gzip.ts), level 1.
-    void writeBody(renderScrape(store.snapshot(), format), res, gzip ? new GzipPieces() : undefined).then(
-      (bytes) => {
-        if (bytes === undefined) return;
-        metrics.scrapeDuration.observe({ format }, (performance.now() - started) / 1000);
-        metrics.scrapeBytes.set({ format }, bytes);
-      },
-    );
+    // gzip: compressed here, piece by piece, reusing the pieces the store kept (gzip.ts).
+    void writeBody(
+      renderScrape(store.snapshot(), format, gzip),
+      res,
+      gzip ? new GzipPieces() : undefined,
+    ).then((bytes) => {
+      if (bytes === undefined) return;
+      metrics.scrapeDuration.observe({ format }, (performance.now() - started) / 1000);
+      metrics.scrapeBytes.set({ format }, bytes);
+    });
     return RESPONSE_ALREADY_SENT;
   });
 

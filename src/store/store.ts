@@ -3,6 +3,7 @@
 // Whole objects are never kept here, only their rendered text and a small mapper state.
 
 import type { FamilyMeta, FamilySamples, ObjectState } from "../mapping/types.ts";
+import { type DeflatedPiece, deflateText } from "./deflate.ts";
 
 /** Why series were not stored; used as the `reason` label of the dropped-series self-metric. */
 export const DROP_REASONS = ["series_limit", "type_conflict"] as const;
@@ -30,6 +31,12 @@ interface FamilyEntry {
 
 /** About how many characters a scrape writes at once; a segment is joined into chunks this big. */
 export const CHUNK_CHARS = 64 * 1024;
+/**
+ * Chunks at least this long are kept compressed too, for gzip scrapes. Smaller ones (segments of
+ * a few objects) are compressed with their neighbours in the scrape instead: compressed alone
+ * they would compress badly and cost a write each.
+ */
+const MIN_DEFLATED_CHARS = 4 * 1024;
 
 /** One family in a scrape snapshot: its header metadata and one segment per producing kind. */
 export interface SnapshotFamily {
@@ -37,10 +44,11 @@ export interface SnapshotFamily {
   readonly segments: readonly SegmentView[];
 }
 
-/** A segment's texts joined into chunks, and their UTF-8 size. */
+/** A segment's texts joined into chunks, their UTF-8 size, and their compressed forms once a gzip scrape made them. */
 interface Joined {
   readonly chunks: readonly string[];
   readonly bytes: number;
+  readonly deflated: Array<DeflatedPiece | undefined>;
 }
 
 /**
@@ -102,22 +110,31 @@ export class SegmentView {
   }
 
   /**
-   * The segment as chunks of whole texts (about CHUNK_CHARS each; a longer text alone). When
-   * they have to be joined and the segment is still as it was at snapshot time, the chunks are
-   * kept for the next scrape and every stored text is re-pointed into its chunk (a substring:
-   * V8 makes it a slice of the chunk), so keeping them does not double the memory. Both happen
-   * chunk by chunk, between the scrape's yields to the event loop; a change in between stops
-   * them, and a re-pointed text is equal to the one it replaced, so stopping half-way is safe.
+   * The segment as chunks of whole texts (about CHUNK_CHARS each; a longer text alone), or, for
+   * a gzip scrape (`deflate`), chunks of at least MIN_DEFLATED_CHARS as compressed pieces. When
+   * they have to be joined and the segment is still as it was at snapshot time, the chunks (and
+   * pieces) are kept for the next scrape and every stored text is re-pointed into its chunk (a
+   * substring: V8 makes it a slice of the chunk), so keeping them does not double the memory.
+   * Both happen chunk by chunk, between the scrape's yields to the event loop; a change in
+   * between stops them, and a re-pointed text is equal to the one it replaced, so stopping
+   * half-way is safe. Compressed pieces of kept chunks are made by the first gzip scrape that
+   * needs them.
    */
-  *chunks(): Generator<string> {
+  *chunks(deflate = false): Generator<string | DeflatedPiece> {
     if (this.joined) {
       this.bytes = this.joined.bytes;
-      yield* this.joined.chunks;
+      const { chunks, deflated } = this.joined;
+      for (let i = 0; i < chunks.length; i++) {
+        const chunk = chunks[i]!;
+        if (!deflate || chunk.length < MIN_DEFLATED_CHARS) yield chunk;
+        else yield (deflated[i] ??= deflateText(chunk));
+      }
       return;
     }
     const texts = this.texts!;
     const stored = this.segment.texts.entries();
     const built: string[] = [];
+    const deflated: Array<DeflatedPiece | undefined> = [];
     let bytes = 0;
     for (let start = 0; start < texts.length; ) {
       let end = start + 1;
@@ -125,8 +142,10 @@ export class SegmentView {
       while (end < texts.length && size + texts[end]!.length <= CHUNK_CHARS) size += texts[end++]!.length;
       const chunk = end - start === 1 ? texts[start]! : texts.slice(start, end).join("");
       bytes += Buffer.byteLength(chunk, "utf8");
+      const piece = deflate && chunk.length >= MIN_DEFLATED_CHARS ? deflateText(chunk) : undefined;
       if (this.current()) {
         built.push(chunk);
+        deflated.push(piece);
         let offset = 0;
         for (let i = start; i < end; i++) {
           const [uid, text] = stored.next().value!;
@@ -135,10 +154,10 @@ export class SegmentView {
         }
       }
       start = end;
-      yield chunk;
+      yield piece ?? chunk;
     }
     this.bytes = bytes;
-    if (this.current()) this.segment.joined = { chunks: built, bytes };
+    if (this.current()) this.segment.joined = { chunks: built, bytes, deflated };
   }
 
   private current(): boolean {

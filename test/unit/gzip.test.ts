@@ -2,9 +2,13 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { Writable } from "node:stream";
 import { describe, it } from "node:test";
-import { gunzipSync } from "node:zlib";
+import { crc32, gunzipSync } from "node:zlib";
 import { writeBody } from "../../src/http/body.ts";
 import { GzipPieces } from "../../src/http/gzip.ts";
+import { renderScrape } from "../../src/http/scrape.ts";
+import type { FamilySamples } from "../../src/mapping/types.ts";
+import { crc32Combine, type DeflatedPiece } from "../../src/store/deflate.ts";
+import { MetricStore } from "../../src/store/store.ts";
 
 function* body(texts: readonly string[]): Generator<string, number> {
   for (const text of texts) yield text;
@@ -55,5 +59,89 @@ describe("gzip from independently compressed pieces", () => {
     const compressed = await gzipBody(["a 1\n"]);
     compressed[compressed.length - 8]! ^= 1;
     assert.throws(() => gunzipSync(compressed));
+  });
+});
+
+describe("crc32Combine", () => {
+  it("gives zlib's CRC-32 of the concatenation, for any split", () => {
+    const data = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7919 + (i >> 3)) & 0xff));
+    const splits: Array<[number, number]> = [
+      [0, 0],
+      [0, 5],
+      [5, 0],
+      [1, 1],
+      [3, 1000],
+      [65_536, 65_536],
+      [12_345, 287_655],
+      [299_999, 1],
+    ];
+    for (const [a, b] of splits) {
+      const left = data.subarray(0, a);
+      const right = data.subarray(a, a + b);
+      assert.equal(crc32Combine(crc32(left), crc32(right), b), crc32(data.subarray(0, a + b)), `${a}+${b}`);
+    }
+  });
+
+  it("chains over many pieces", () => {
+    const data = Buffer.from("a scrape body, cut into uneven pieces\n".repeat(5000));
+    let crc = 0;
+    for (let at = 0, step = 1; at < data.length; at += step, step = step * 3 + 1) {
+      const piece = data.subarray(at, Math.min(data.length, at + step));
+      crc = crc32Combine(crc, crc32(piece), piece.length);
+    }
+    assert.equal(crc, crc32(data));
+  });
+});
+
+describe("gzip scrapes reuse the store's compressed chunks", () => {
+  const gauge = (i: number, v: number): FamilySamples => ({
+    meta: { name: "f", type: "gauge", help: "h" },
+    text: `f{n="${i}",pad="${"x".repeat(60)}"} ${v}\n`,
+    series: 1,
+  });
+  const collect = (store: MetricStore) => {
+    const items: Array<string | DeflatedPiece> = [];
+    const generator = renderScrape(store.snapshot(), "text", true);
+    for (let next = generator.next(); !next.done; next = generator.next()) items.push(next.value);
+    return items;
+  };
+  const assemble = (items: ReadonlyArray<string | DeflatedPiece>) => {
+    const gzip = new GzipPieces();
+    const parts = [gzip.header()];
+    for (const item of items)
+      parts.push(typeof item === "string" ? gzip.piece(Buffer.from(item)) : gzip.add(item));
+    parts.push(gzip.trailer());
+    return gunzipSync(Buffer.concat(parts)).toString("utf8");
+  };
+  const plain = (store: MetricStore) => [...renderScrape(store.snapshot(), "text")].join("");
+
+  it("the second gzip scrape writes the same pieces; a change compresses its segment again, once", () => {
+    const store = new MetricStore();
+    const kind = store.kind("a.g");
+    for (let i = 0; i < 5000; i++) kind.upsert(`u${i}`, [gauge(i, 1)], undefined);
+    const first = collect(store);
+    const pieces = first.filter((item): item is DeflatedPiece => typeof item !== "string");
+    assert.ok(pieces.length > 3, `the family is kept as ${pieces.length} compressed chunks`);
+    assert.equal(assemble(first), plain(store));
+
+    const second = collect(store).filter((item): item is DeflatedPiece => typeof item !== "string");
+    assert.deepEqual(
+      second.map((p, i) => p === pieces[i]),
+      pieces.map(() => true),
+      "the same objects: nothing compressed again",
+    );
+
+    kind.upsert("u2500", [gauge(2500, 7)], undefined);
+    const third = collect(store);
+    const thirdPieces = third.filter((item): item is DeflatedPiece => typeof item !== "string");
+    assert.equal(assemble(third), plain(store));
+    assert.match(plain(store), /f\{n="2500",pad="x+"\} 7\n/);
+    const reused = thirdPieces.filter((p) => pieces.includes(p)).length;
+    assert.equal(reused, 0, "the segment changed, so its chunks are joined and compressed again");
+    const fourth = collect(store).filter((item): item is DeflatedPiece => typeof item !== "string");
+    assert.ok(
+      fourth.every((p, i) => p === thirdPieces[i]),
+      "and kept again",
+    );
   });
 });

@@ -1,0 +1,73 @@
+// The compressed form of a joined chunk, kept by the store next to the chunk so gzip scrapes of
+// unchanged objects copy compressed bytes instead of compressing the body again.
+//
+// A piece is raw DEFLATE ending in a sync flush (byte-aligned, not final, RFC 1951) with its own
+// empty dictionary, so pieces written one after another form one valid DEFLATE stream in any
+// order; the gzip member around them (src/http/gzip.ts) needs the CRC-32 of the whole body,
+// which crc32Combine computes from the pieces' CRCs and lengths without their bytes.
+
+import { constants, crc32, deflateRawSync } from "node:zlib";
+
+export interface DeflatedPiece {
+  /** Raw DEFLATE blocks, ending in a sync flush. */
+  readonly deflated: Buffer;
+  /** CRC-32 of the uncompressed bytes. */
+  readonly crc: number;
+  /** Length of the uncompressed bytes. */
+  readonly bytes: number;
+}
+
+/** Level 1: a scrape is compressed once and read once; speed matters more than the last bytes. */
+const OPTIONS = { level: 1, finishFlush: constants.Z_SYNC_FLUSH };
+
+export function deflatePiece(bytes: Uint8Array): DeflatedPiece {
+  return { deflated: deflateRawSync(bytes, OPTIONS), crc: crc32(bytes) >>> 0, bytes: bytes.length };
+}
+
+export function deflateText(text: string): DeflatedPiece {
+  return deflatePiece(Buffer.from(text, "utf8"));
+}
+
+// CRC-32 of A+B from crc(A), crc(B) and len(B): crc(A) times x^(8·len(B)) modulo the CRC
+// polynomial, plus crc(B) (arithmetic over GF(2), reflected bit order as in zlib's crc32).
+// Node's zlib has crc32 but not its combine; this is the textbook method, checked in the unit
+// tests against zlib.crc32 of the concatenation.
+const POLY = 0xedb88320;
+
+/** a·b modulo the polynomial (both as reflected 32-bit polynomials). */
+function multiplyModP(a: number, b: number): number {
+  let m = 0x80000000;
+  let product = 0;
+  for (;;) {
+    if (a & m) {
+      product ^= b;
+      if ((a & (m - 1)) === 0) break;
+    }
+    m >>>= 1;
+    b = b & 1 ? (b >>> 1) ^ POLY : b >>> 1;
+  }
+  return product >>> 0;
+}
+
+/** x^(2^k) modulo the polynomial, k = 0..31. */
+const X_POW_2K = new Uint32Array(32);
+{
+  let p = 0x40000000; // x^1
+  X_POW_2K[0] = p;
+  for (let k = 1; k < 32; k++) X_POW_2K[k] = p = multiplyModP(p, p);
+}
+
+/** x^(n·2^k) modulo the polynomial. */
+function xPowModP(n: number, k: number): number {
+  let p = 0x80000000; // x^0
+  while (n > 0) {
+    if (n % 2 === 1) p = multiplyModP(X_POW_2K[k & 31]!, p);
+    n = Math.floor(n / 2);
+    k++;
+  }
+  return p;
+}
+
+export function crc32Combine(crcA: number, crcB: number, lengthB: number): number {
+  return (multiplyModP(xPowModP(lengthB, 3), crcA >>> 0) ^ crcB) >>> 0;
+}
