@@ -24,8 +24,16 @@ export function deflatePiece(bytes: Uint8Array): DeflatedPiece {
   return { deflated: deflateRawSync(bytes, OPTIONS), crc: crc32(bytes) >>> 0, bytes: bytes.length };
 }
 
+/** Where texts are encoded before compressing: one Buffer, reused (deflateRawSync is done with
+ * its input when it returns), so compressing chunks leaves no garbage outside the heap. */
+const SCRATCH_BYTES = 256 * 1024;
+const scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+
 export function deflateText(text: string): DeflatedPiece {
-  return deflatePiece(Buffer.from(text, "utf8"));
+  const worst = text.length * 3; // UTF-8 bytes per UTF-16 code unit, at most
+  // A single text longer than a chunk (one object with a huge family) is encoded on its own.
+  if (worst > SCRATCH_BYTES) return deflatePiece(Buffer.from(text, "utf8"));
+  return deflatePiece(scratch.subarray(0, scratch.write(text, 0, "utf8")));
 }
 
 // CRC-32 of A+B from crc(A), crc(B) and len(B): crc(A) times x^(8·len(B)) modulo the CRC

@@ -115,6 +115,19 @@ describe("gzip scrapes reuse the store's compressed chunks", () => {
   };
   const plain = (store: MetricStore) => [...renderScrape(store.snapshot(), "text")].join("");
 
+  it("a text longer than a chunk, and multi-byte text, compress to the same body", () => {
+    const store = new MetricStore();
+    const kind = store.kind("a.g");
+    for (let i = 0; i < 3000; i++) kind.upsert(`u${i}`, [gauge(i, 1)], undefined);
+    const big = `g{v="${"é😀".repeat(60_000)}"} 1\n`;
+    kind.upsert("big", [{ meta: { name: "g", type: "gauge", help: "h" }, text: big, series: 1 }], undefined);
+    for (let round = 0; round < 2; round++) {
+      const items = collect(store);
+      assert.ok(items.some((item) => typeof item !== "string" && item.bytes === Buffer.byteLength(big)));
+      assert.equal(assemble(items), plain(store), `round ${round}`);
+    }
+  });
+
   it("the second gzip scrape writes the same pieces; a change compresses its segment again, once", () => {
     const store = new MetricStore();
     const kind = store.kind("a.g");
