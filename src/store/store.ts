@@ -126,8 +126,16 @@ export class SegmentView {
       const { chunks, deflated } = this.joined;
       for (let i = 0; i < chunks.length; i++) {
         const chunk = chunks[i]!;
-        if (!deflate || chunk.length < MIN_DEFLATED_CHARS) yield chunk;
-        else yield (deflated[i] ??= deflateText(chunk));
+        if (!deflate || chunk.length < MIN_DEFLATED_CHARS) {
+          yield chunk;
+          continue;
+        }
+        let piece = deflated[i];
+        if (!piece) {
+          piece = deflateText(chunk);
+          deflated[i] = piece;
+        }
+        yield piece;
       }
       return;
     }
