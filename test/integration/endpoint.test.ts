@@ -119,3 +119,112 @@ describe("endpoint protection (--web-config-file)", { timeout: 60_000 }, () => {
     assert.ok(exporter.logs.some((l) => l.msg === "TLS certificate reloaded"));
   });
 });
+
+describe("client certificates (--web-config-file client_auth_type)", { timeout: 60_000 }, () => {
+  let dir: string;
+  let server: { cert: string; key: string };
+  let trusted: { cert: string; key: string };
+  let stranger: { cert: string; key: string };
+  const started: RunningExporter[] = [];
+
+  /** A client certificate for `cn` signed by the test CA in `dir`. */
+  function signedClient(name: string, cn: string): { cert: string; key: string } {
+    const run = (args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
+    run([
+      "req",
+      "-new",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      `${name}.key`,
+      "-out",
+      `${name}.csr`,
+      "-subj",
+      `/CN=${cn}`,
+    ]);
+    writeFileSync(join(dir, `${name}.ext`), "extendedKeyUsage=clientAuth\n");
+    run([
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      "ca.crt",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-days",
+      "1",
+      "-out",
+      `${name}.crt`,
+      "-extfile",
+      `${name}.ext`,
+    ]);
+    return { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
+  }
+
+  async function exporterWith(mode: string): Promise<RunningExporter> {
+    const config = join(dir, `${mode}.yml`);
+    writeFileSync(
+      config,
+      `tls_server_config:\n  cert_file: ${server.cert}\n  key_file: ${server.key}\n  client_auth_type: ${mode}\n  client_ca_file: ${join(dir, "ca.crt")}\n`,
+    );
+    const exporter = await startTestExporter(undefined, [
+      "--from-files",
+      EXAMPLES,
+      "--web-config-file",
+      config,
+    ]);
+    started.push(exporter);
+    return exporter;
+  }
+
+  /** Status of GET /metrics, or "refused" when the TLS handshake fails. */
+  async function status(
+    exporter: RunningExporter,
+    client?: { cert: string; key: string },
+  ): Promise<number | "refused"> {
+    const connect = {
+      ca: readFileSync(server.cert),
+      ...(client ? { cert: readFileSync(client.cert), key: readFileSync(client.key) } : {}),
+    };
+    try {
+      const res = await fetch(`https://127.0.0.1:${exporter.port}/metrics`, {
+        dispatcher: new Agent({ connect }),
+      });
+      await res.arrayBuffer();
+      return res.status;
+    } catch {
+      return "refused";
+    }
+  }
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "clientcert-it-"));
+    server = selfSigned(dir, "server", "127.0.0.1");
+    const ca = selfSigned(dir, "ca", "test client CA");
+    renameSync(ca.cert, join(dir, "ca.crt"));
+    renameSync(ca.key, join(dir, "ca.key"));
+    trusted = signedClient("trusted", "prometheus");
+    stranger = selfSigned(dir, "stranger", "prometheus"); // same name, not signed by the CA
+  });
+
+  after(async () => {
+    for (const exporter of started) await exporter.stop();
+  });
+
+  it("RequireAndVerifyClientCert: only a certificate from the client CA gets in", async () => {
+    const exporter = await exporterWith("RequireAndVerifyClientCert");
+    assert.equal(await status(exporter, trusted), 200);
+    assert.equal(await status(exporter), "refused");
+    assert.equal(await status(exporter, stranger), "refused");
+  });
+
+  it("VerifyClientCertIfGiven: no certificate is fine, a certificate must come from the client CA", async () => {
+    const exporter = await exporterWith("VerifyClientCertIfGiven");
+    assert.equal(await status(exporter), 200);
+    assert.equal(await status(exporter, trusted), 200);
+    assert.equal(await status(exporter, stranger), 403);
+  });
+});
