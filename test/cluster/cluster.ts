@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig, RbacAuthorizationV1Api, type V1PolicyRule } from "@kubernetes/client-node";
 import { Agent, fetch } from "undici";
+import { type KeyPair, selfSignedCert, signedCert } from "../helpers/pki.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const BIN = join(ROOT, ".tools", "bin");
@@ -56,117 +57,26 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function openssl(args: string[], cwd: string): void {
-  execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
-}
-
 /** A client certificate for `user` (CN) in `groups` (O), signed by the cluster CA. */
-function clientCert(
-  pki: string,
-  name: string,
-  user: string,
-  groups: string[],
-): { cert: string; key: string } {
-  const subject = `/CN=${user}${groups.map((g) => `/O=${g}`).join("")}`;
-  openssl(
-    [
-      "req",
-      "-new",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      `${name}.key`,
-      "-out",
-      `${name}.csr`,
-      "-subj",
-      subject,
-    ],
-    pki,
-  );
-  openssl(
-    [
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      "ca.crt",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-days",
-      "2",
-      "-out",
-      `${name}.crt`,
-    ],
-    pki,
-  );
-  return { cert: join(pki, `${name}.crt`), key: join(pki, `${name}.key`) };
+function clientCert(pki: string, name: string, user: string, groups: string[]): KeyPair {
+  return signedCert(pki, name, `/CN=${user}${groups.map((g) => `/O=${g}`).join("")}`);
 }
 
 function generatePki(pki: string): void {
   mkdirSync(pki, { recursive: true });
-  openssl(
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      "ca.key",
-      "-out",
-      "ca.crt",
-      "-days",
-      "2",
-      "-subj",
-      "/CN=cr-exporter-test-ca",
-    ],
-    pki,
-  );
-  writeFileSync(
-    join(pki, "serving.ext"),
-    "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
-  );
-  openssl(
-    [
-      "req",
-      "-new",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      "serving.key",
-      "-out",
-      "serving.csr",
-      "-subj",
-      "/CN=127.0.0.1",
-    ],
-    pki,
-  );
-  openssl(
-    [
-      "x509",
-      "-req",
-      "-in",
-      "serving.csr",
-      "-CA",
-      "ca.crt",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-days",
-      "2",
-      "-extfile",
-      "serving.ext",
-      "-out",
-      "serving.crt",
-    ],
-    pki,
-  );
-  openssl(["genrsa", "-out", "sa.key", "2048"], pki);
-  openssl(["rsa", "-in", "sa.key", "-pubout", "-out", "sa.pub"], pki);
+  selfSignedCert(pki, "ca", "/CN=cr-exporter-test-ca");
+  signedCert(pki, "serving", "/CN=127.0.0.1", [
+    "subjectAltName=IP:127.0.0.1,DNS:localhost",
+    "extendedKeyUsage=serverAuth",
+  ]);
+  execFileSync("openssl", ["genrsa", "-out", "sa.key", "2048"], {
+    cwd: pki,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  execFileSync("openssl", ["rsa", "-in", "sa.key", "-pubout", "-out", "sa.pub"], {
+    cwd: pki,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
 }
 
 function writeKubeconfig(path: string, server: string, ca: string, user: Record<string, string>): string {

@@ -9,39 +9,19 @@ import { after, before, describe, it } from "node:test";
 import bcrypt from "bcryptjs";
 import { Agent, fetch } from "undici";
 import { type RunningExporter, startTestExporter } from "../helpers/exporter.ts";
+import { type KeyPair, selfSignedCert, signedCert } from "../helpers/pki.ts";
 import { eventually } from "../helpers/wait.ts";
 
 const EXAMPLES = new URL("../../examples", import.meta.url).pathname;
 
-function selfSigned(dir: string, name: string, cn: string): { cert: string; key: string } {
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      `${name}.key`,
-      "-out",
-      `${name}.crt`,
-      "-days",
-      "1",
-      "-subj",
-      `/CN=${cn}`,
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-    ],
-    { cwd: dir, stdio: "ignore" },
-  );
-  return { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
-}
+/** A server certificate for 127.0.0.1 that is its own CA. */
+const selfSigned = (dir: string, name: string, cn: string): KeyPair =>
+  selfSignedCert(dir, name, `/CN=${cn}`, ["subjectAltName=IP:127.0.0.1"]);
 
 describe("endpoint protection (--web-config-file)", { timeout: 60_000 }, () => {
   let dir: string;
   let exporter: RunningExporter;
-  let first: { cert: string; key: string };
+  let first: KeyPair;
   const auth = `Basic ${Buffer.from("prometheus:s3cret").toString("base64")}`;
 
   const get = (path: string, ca: string, headers: Record<string, string> = {}) =>
@@ -122,47 +102,10 @@ describe("endpoint protection (--web-config-file)", { timeout: 60_000 }, () => {
 
 describe("client certificates (--web-config-file client_auth_type)", { timeout: 60_000 }, () => {
   let dir: string;
-  let server: { cert: string; key: string };
-  let trusted: { cert: string; key: string };
-  let stranger: { cert: string; key: string };
+  let server: KeyPair;
+  let trusted: KeyPair;
+  let stranger: KeyPair;
   const started: RunningExporter[] = [];
-
-  /** A client certificate for `cn` signed by the test CA in `dir`. */
-  function signedClient(name: string, cn: string): { cert: string; key: string } {
-    const run = (args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
-    run([
-      "req",
-      "-new",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      `${name}.key`,
-      "-out",
-      `${name}.csr`,
-      "-subj",
-      `/CN=${cn}`,
-    ]);
-    writeFileSync(join(dir, `${name}.ext`), "extendedKeyUsage=clientAuth\n");
-    run([
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      "ca.crt",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-days",
-      "1",
-      "-out",
-      `${name}.crt`,
-      "-extfile",
-      `${name}.ext`,
-    ]);
-    return { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
-  }
 
   async function exporterWith(mode: string): Promise<RunningExporter> {
     const config = join(dir, `${mode}.yml`);
@@ -181,10 +124,7 @@ describe("client certificates (--web-config-file client_auth_type)", { timeout: 
   }
 
   /** Status of GET /metrics, or "refused" when the TLS handshake fails. */
-  async function status(
-    exporter: RunningExporter,
-    client?: { cert: string; key: string },
-  ): Promise<number | "refused"> {
+  async function status(exporter: RunningExporter, client?: KeyPair): Promise<number | "refused"> {
     const connect = {
       ca: readFileSync(server.cert),
       ...(client ? { cert: readFileSync(client.cert), key: readFileSync(client.key) } : {}),
@@ -203,10 +143,8 @@ describe("client certificates (--web-config-file client_auth_type)", { timeout: 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), "clientcert-it-"));
     server = selfSigned(dir, "server", "127.0.0.1");
-    const ca = selfSigned(dir, "ca", "test client CA");
-    renameSync(ca.cert, join(dir, "ca.crt"));
-    renameSync(ca.key, join(dir, "ca.key"));
-    trusted = signedClient("trusted", "prometheus");
+    selfSignedCert(dir, "ca", "/CN=test client CA"); // ca.crt, ca.key: what signedCert signs with
+    trusted = signedCert(dir, "trusted", "/CN=prometheus", ["extendedKeyUsage=clientAuth"]);
     stranger = selfSigned(dir, "stranger", "prometheus"); // same name, not signed by the CA
   });
 
