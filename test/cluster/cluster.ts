@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig, RbacAuthorizationV1Api, type V1PolicyRule } from "@kubernetes/client-node";
 import { Agent, fetch } from "undici";
-import { type KeyPair, selfSignedCert, signedCert } from "../helpers/pki.ts";
+import { type KeyPair, openssl, selfSignedCert, signedCert } from "../helpers/pki.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const BIN = join(ROOT, ".tools", "bin");
@@ -69,14 +69,8 @@ function generatePki(pki: string): void {
     "subjectAltName=IP:127.0.0.1,DNS:localhost",
     "extendedKeyUsage=serverAuth",
   ]);
-  execFileSync("openssl", ["genrsa", "-out", "sa.key", "2048"], {
-    cwd: pki,
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  execFileSync("openssl", ["rsa", "-in", "sa.key", "-pubout", "-out", "sa.pub"], {
-    cwd: pki,
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  openssl(["genrsa", "-out", "sa.key", "2048"], pki);
+  openssl(["rsa", "-in", "sa.key", "-pubout", "-out", "sa.pub"], pki);
 }
 
 function writeKubeconfig(path: string, server: string, ca: string, user: Record<string, string>): string {

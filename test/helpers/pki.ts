@@ -14,7 +14,8 @@ export interface KeyPair {
 /** Valid for two days: longer than any test run, short enough to be obviously a test's. */
 const DAYS = "2";
 
-function openssl(args: string[], cwd: string): void {
+/** Runs openssl in `cwd`; its stderr goes into the error when it fails. */
+export function openssl(args: string[], cwd: string): void {
   execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
 }
 
