@@ -2,15 +2,9 @@
 // produced them: the CRDs, the objects' spec, then their status through the status subresource.
 
 import { readdirSync, readFileSync } from "node:fs";
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-} from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
-import { applyCrd } from "./kube.ts";
+import { applyCrd, patchStatus } from "./kube.ts";
 
 export type ExampleDoc = {
   apiVersion: string;
@@ -65,16 +59,10 @@ export async function applyExamples(kc: KubeConfig): Promise<number> {
       status.observedGeneration === undefined
         ? {}
         : { observedGeneration: created.metadata.generation - (lagging ? 1 : 0) };
-    await objects.patchNamespacedCustomObjectStatus(
-      {
-        group,
-        version,
-        plural,
-        namespace: doc.metadata.namespace!,
-        name: doc.metadata.name,
-        body: { status: { ...status, ...observed } },
-      },
-      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    await patchStatus(
+      objects,
+      { group, version, plural, namespace: doc.metadata.namespace!, name: doc.metadata.name },
+      { ...status, ...observed },
     );
   }
   return crs.length;

@@ -7,8 +7,11 @@
 
 import {
   ApiextensionsV1Api,
+  type CustomObjectsApi,
   type KubeConfig,
   loadYaml,
+  PatchStrategy,
+  setHeaderOptions,
   type V1CustomResourceDefinition,
 } from "@kubernetes/client-node";
 import { eventually } from "./wait.ts";
@@ -82,4 +85,25 @@ export function testCrd(spec: CrdSpec): object {
       })),
     },
   };
+}
+
+/** Where a namespaced custom resource lives, as CustomObjectsApi takes it. */
+export interface ResourceRef {
+  readonly group: string;
+  readonly version: string;
+  readonly plural: string;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** Merge-patch a custom resource's /status subresource (what an operator does). */
+export async function patchStatus(
+  objects: CustomObjectsApi,
+  ref: ResourceRef,
+  status: unknown,
+): Promise<void> {
+  await objects.patchNamespacedCustomObjectStatus(
+    { ...ref, body: { status } },
+    setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+  );
 }

@@ -16,13 +16,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import {
-  ApiextensionsV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-} from "@kubernetes/client-node";
+import { ApiextensionsV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import { stringify as stringifyYaml } from "yaml";
 import { type Cluster, startCluster } from "../cluster/cluster.ts";
 import {
@@ -37,7 +31,7 @@ import {
 } from "../helpers/dashboards.ts";
 import { applyExamples } from "../helpers/examples.ts";
 import { type RunningExporter, startTestExporter } from "../helpers/exporter.ts";
-import { applyCrd, testCrd } from "../helpers/kube.ts";
+import { applyCrd, patchStatus, testCrd } from "../helpers/kube.ts";
 import {
   alertmanagerAlerts,
   type Daemon,
@@ -173,9 +167,10 @@ async function applyExtraKinds(kc: KubeConfig): Promise<void> {
       spec: {},
     },
   });
-  await objects.patchNamespacedCustomObjectStatus(
-    { ...target, name: "warehouse", body: { status: { counts: Array.from({ length: 300 }, (_, i) => i) } } },
-    setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+  await patchStatus(
+    objects,
+    { ...target, name: "warehouse" },
+    { counts: Array.from({ length: 300 }, (_, i) => i) },
   );
 }
 
@@ -198,17 +193,14 @@ async function flipOrders(kc: KubeConfig, times: number): Promise<void> {
       { type: "Available", status: available, reason: "Flip", lastTransitionTime: new Date().toISOString() },
       { type: "Ready", status: "True", reason: "Reconciled", lastTransitionTime: "2026-11-01T09:02:11Z" },
     ];
-    await objects.patchNamespacedCustomObjectStatus(
-      {
-        group: "queue.example.com",
-        version: "v1",
-        plural: "messagequeues",
-        namespace: "shop",
-        name: "orders",
-        body: { status: { conditions } },
-      },
-      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
-    );
+    const orders = {
+      group: "queue.example.com",
+      version: "v1",
+      plural: "messagequeues",
+      namespace: "shop",
+      name: "orders",
+    };
+    await patchStatus(objects, orders, { conditions });
   }
 }
 

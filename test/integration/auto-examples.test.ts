@@ -3,11 +3,12 @@
 // the families docs/metrics.md documents for them.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { CustomObjectsApi } from "@kubernetes/client-node";
 import { type Cluster, startCluster } from "../cluster/cluster.ts";
 import { applyExamples } from "../helpers/examples.ts";
 import { type RunningExporter, startTestExporter } from "../helpers/exporter.ts";
 import { find, type ParsedExposition, sampleValue } from "../helpers/exposition.ts";
+import { patchStatus } from "../helpers/kube.ts";
 import { scrape } from "../helpers/scrape.ts";
 import { eventually } from "../helpers/wait.ts";
 
@@ -162,28 +163,21 @@ describe("auto mapping of the examples on a real API server", { timeout: 180_000
   it("counts a condition transition it observes, and only that", async () => {
     const objects = cluster.kubeConfig().makeApiClient(CustomObjectsApi);
     const orders = { ...mq, namespace: "shop", name: "orders" };
-    await objects.patchNamespacedCustomObjectStatus(
+    await patchStatus(
+      objects,
       {
         group: "queue.example.com",
         version: "v1",
         plural: "messagequeues",
         namespace: "shop",
         name: "orders",
-        body: {
-          status: {
-            phase: "Degraded",
-            conditions: [
-              {
-                type: "Available",
-                status: "False",
-                reason: "Down",
-                lastTransitionTime: "2026-11-25T09:00:00Z",
-              },
-            ],
-          },
-        },
       },
-      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+      {
+        phase: "Degraded",
+        conditions: [
+          { type: "Available", status: "False", reason: "Down", lastTransitionTime: "2026-11-25T09:00:00Z" },
+        ],
+      },
     );
     const after = await eventually("transition counted", async () => {
       const p = (await scrape(exporter.port)).parsed;

@@ -2,11 +2,11 @@
 // parser and Prometheus' own), bounded in size, and what is capped or dropped is counted.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { CustomObjectsApi } from "@kubernetes/client-node";
 import { type Cluster, startCluster } from "../cluster/cluster.ts";
 import { type RunningExporter, startTestExporter } from "../helpers/exporter.ts";
 import { find } from "../helpers/exposition.ts";
-import { applyCrd, testCrd } from "../helpers/kube.ts";
+import { applyCrd, patchStatus, testCrd } from "../helpers/kube.ts";
 import { promtoolParses } from "../helpers/promtool.ts";
 import { scrape } from "../helpers/scrape.ts";
 import { eventually } from "../helpers/wait.ts";
@@ -54,10 +54,7 @@ describe("bad input through the API server", { timeout: 180_000 }, () => {
         ...API,
         body: { apiVersion: "bad.example.com/v1", kind: "Thing", metadata: { name: name.toLowerCase() } },
       });
-      await objects.patchNamespacedCustomObjectStatus(
-        { ...API, name: name.toLowerCase(), body: { status } },
-        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
-      );
+      await patchStatus(objects, { ...API, name: name.toLowerCase() }, status);
     }
     exporter = await startTestExporter(cluster.kubeconfigPath);
   });

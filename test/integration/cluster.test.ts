@@ -3,17 +3,9 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import {
-  ApiextensionsV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-  Watch,
-} from "@kubernetes/client-node";
+import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, Watch } from "@kubernetes/client-node";
 import { type Cluster, startCluster } from "../cluster/cluster.ts";
-import { applyCrd } from "../helpers/kube.ts";
+import { applyCrd, patchStatus } from "../helpers/kube.ts";
 import { eventually } from "../helpers/wait.ts";
 
 const MQ = { group: "queue.example.com", version: "v1", plural: "messagequeues" };
@@ -71,14 +63,10 @@ describe("test cluster", { timeout: 180_000 }, () => {
       () => {},
     );
     try {
-      await objects.patchNamespacedCustomObjectStatus(
-        {
-          ...MQ,
-          namespace: "default",
-          name: "q1",
-          body: { status: { readyReplicas: 2, phase: "Degraded" } },
-        },
-        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+      await patchStatus(
+        objects,
+        { ...MQ, namespace: "default", name: "q1" },
+        { readyReplicas: 2, phase: "Degraded" },
       );
       await eventually("MODIFIED with the new status", () =>
         events.some((e) => e.type === "MODIFIED" && e.obj.status?.readyReplicas === 2),

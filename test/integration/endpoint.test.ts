@@ -1,7 +1,6 @@
 // Endpoint protection as a scraper meets it: HTTPS from the exporter-toolkit web config,
 // basic auth with a bcrypt hash, a rotated certificate picked up without a restart, open probes.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

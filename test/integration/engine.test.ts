@@ -2,12 +2,12 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { CustomObjectsApi, type KubeConfig, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import { parse as parseYaml } from "yaml";
 import { type Cluster, startCluster } from "../cluster/cluster.ts";
 import { kubeconfigWithServer, type RunningExporter, startTestExporter } from "../helpers/exporter.ts";
 import { find, sampleValue } from "../helpers/exposition.ts";
-import { applyCrd, deleteCrd, testCrd } from "../helpers/kube.ts";
+import { applyCrd, deleteCrd, patchStatus, testCrd } from "../helpers/kube.ts";
 import { promtoolParses } from "../helpers/promtool.ts";
 import { startProxy, type TcpProxy } from "../helpers/proxy.ts";
 import { scrape } from "../helpers/scrape.ts";
@@ -27,14 +27,8 @@ function queue(name: string, namespace: string, replicas = 3): object {
   };
 }
 
-async function patchStatus(kc: KubeConfig, namespace: string, name: string, status: object): Promise<void> {
-  await kc
-    .makeApiClient(CustomObjectsApi)
-    .patchNamespacedCustomObjectStatus(
-      { ...MQ, namespace, name, body: { status } },
-      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
-    );
-}
+const patchQueue = (kc: KubeConfig, namespace: string, name: string, status: object) =>
+  patchStatus(kc.makeApiClient(CustomObjectsApi), { ...MQ, namespace, name }, status);
 
 describe("engine on a real API server", { timeout: 240_000 }, () => {
   let cluster: Cluster;
@@ -77,7 +71,7 @@ describe("engine on a real API server", { timeout: 240_000 }, () => {
       async () => find((await scrape(exporter.port)).parsed, "cr_info", labels).length === 1,
     );
 
-    await patchStatus(kc, "shop", "orders", {
+    await patchQueue(kc, "shop", "orders", {
       readyReplicas: 2,
       phase: "Degraded",
       conditions: [

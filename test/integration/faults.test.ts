@@ -4,18 +4,12 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import {
-  CustomObjectsApi,
-  type KubeConfig,
-  PatchStrategy,
-  RbacAuthorizationV1Api,
-  setHeaderOptions,
-} from "@kubernetes/client-node";
+import { CustomObjectsApi, type KubeConfig, RbacAuthorizationV1Api } from "@kubernetes/client-node";
 import { type Cluster, startCluster } from "../cluster/cluster.ts";
 import { expectConverged } from "../helpers/convergence.ts";
 import { kubeconfigWithServer, type RunningExporter, startTestExporter } from "../helpers/exporter.ts";
 import { find, type ParsedExposition } from "../helpers/exposition.ts";
-import { applyCrd, deleteCrd, testCrd } from "../helpers/kube.ts";
+import { applyCrd, deleteCrd, patchStatus, testCrd } from "../helpers/kube.ts";
 import { startProxy, type TcpProxy } from "../helpers/proxy.ts";
 import { scrape } from "../helpers/scrape.ts";
 import { eventually } from "../helpers/wait.ts";
@@ -66,10 +60,7 @@ describe("faults", { timeout: 300_000 }, () => {
       },
     });
   const setPhase = (api: typeof MQ | typeof WIDGETS, name: string, phase: string) =>
-    objects.patchNamespacedCustomObjectStatus(
-      { ...api, name, body: { status: { phase } } },
-      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
-    );
+    patchStatus(objects, { ...api, name }, { phase });
   const converged = () => expectConverged(exporter.port, cluster.kubeconfigPath, FLAGS);
 
   before(async () => {
