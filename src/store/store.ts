@@ -149,8 +149,8 @@ export class SegmentView {
       let size = texts[start]!.length;
       while (end < texts.length && size + texts[end]!.length <= CHUNK_CHARS) size += texts[end++]!.length;
       const chunk = end - start === 1 ? texts[start]! : texts.slice(start, end).join("");
-      bytes += Buffer.byteLength(chunk, "utf8");
       const piece = deflate && chunk.length >= MIN_DEFLATED_CHARS ? deflateText(chunk) : undefined;
+      bytes += piece ? piece.bytes : Buffer.byteLength(chunk, "utf8"); // compressing encoded it already
       if (this.current()) {
         built.push(chunk);
         deflated.push(piece);

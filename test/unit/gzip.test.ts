@@ -115,6 +115,33 @@ describe("gzip scrapes reuse the store's compressed chunks", () => {
   };
   const plain = (store: MetricStore) => [...renderScrape(store.snapshot(), "text")].join("");
 
+  it("returns the body's UTF-8 size when it compresses, as when it does not", () => {
+    const store = new MetricStore();
+    const kind = store.kind("a.g");
+    for (let i = 0; i < 3000; i++) kind.upsert(`u${i}`, [gauge(i, 1)], undefined);
+    kind.upsert(
+      "mb",
+      [
+        {
+          meta: { name: "g", type: "gauge", help: "h" },
+          text: `g{v="${"é😀".repeat(3000)}"} 1\n`,
+          series: 1,
+        },
+      ],
+      undefined,
+    );
+    const sizes: number[] = [];
+    for (let round = 0; round < 2; round++) {
+      // Round 0 joins and compresses the segments now; round 1 writes what round 0 kept.
+      const generator = renderScrape(store.snapshot(), "text", true);
+      let next = generator.next();
+      while (!next.done) next = generator.next();
+      sizes.push(next.value);
+    }
+    const expected = Buffer.byteLength(plain(store));
+    assert.deepEqual(sizes, [expected, expected]);
+  });
+
   it("a text longer than a chunk, and multi-byte text, compress to the same body", () => {
     const store = new MetricStore();
     const kind = store.kind("a.g");
