@@ -19,6 +19,9 @@ export function openssl(args: string[], cwd: string): void {
   execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
 }
 
+/** A new unencrypted 2048-bit RSA key written to `<name>.key`, as `openssl req` options. */
+const newKey = (name: string) => ["-newkey", "rsa:2048", "-nodes", "-keyout", `${name}.key`];
+
 const files = (dir: string, name: string): KeyPair => ({
   cert: join(dir, `${name}.crt`),
   key: join(dir, `${name}.key`),
@@ -31,39 +34,14 @@ export function selfSignedCert(
   subject: string,
   extensions: string[] = [],
 ): KeyPair {
-  const req = [
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    `${name}.key`,
-    "-out",
-    `${name}.crt`,
-  ];
+  const req = ["req", "-x509", ...newKey(name), "-out", `${name}.crt`];
   openssl([...req, "-days", DAYS, "-subj", subject, ...extensions.flatMap((e) => ["-addext", e])], dir);
   return files(dir, name);
 }
 
 /** `<name>.crt`/`.key` in `dir` for `subject`, signed by `dir`'s `ca.crt`, with extra extensions. */
 export function signedCert(dir: string, name: string, subject: string, extensions: string[] = []): KeyPair {
-  openssl(
-    [
-      "req",
-      "-new",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      `${name}.key`,
-      "-out",
-      `${name}.csr`,
-      "-subj",
-      subject,
-    ],
-    dir,
-  );
+  openssl(["req", "-new", ...newKey(name), "-out", `${name}.csr`, "-subj", subject], dir);
   const x509 = ["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial"];
   const extfile: string[] = [];
   if (extensions.length > 0) {
