@@ -5,7 +5,7 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { freePort } from "../test/cluster/cluster.ts";
+import { freePorts } from "../test/cluster/cluster.ts";
 import { startProcess } from "../test/helpers/exporter.ts";
 import { kubeStateMetricsCommand } from "../test/helpers/kube-state-metrics.ts";
 import { BENCH_GROUP, PROBE_GROUP } from "./objects.ts";
@@ -92,7 +92,7 @@ export async function startTarget(
   cpuProfileDir?: string,
 ): Promise<RunningTarget> {
   const spec = SPECS[name];
-  const [port, telemetryPort] = [await freePort(), await freePort()];
+  const [port, telemetryPort] = (await freePorts(2)) as [number, number];
   const config = workload === "bulk" ? KSM_CONFIG : KSM_PROBE_CONFIG;
   const target =
     name === "ksm"

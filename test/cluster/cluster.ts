@@ -45,16 +45,34 @@ export function toolPath(tool: string): string {
   return join(BIN, tool);
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
+/**
+ * `count` distinct free loopback ports. All are held open until every one is chosen: ports
+ * taken one after another, each released before the next, can come back twice (it happened:
+ * etcd and kube-apiserver were given the same port).
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const srv = createServer();
+      servers.push(srv);
+      await new Promise<void>((resolve, reject) => {
+        srv.once("error", reject);
+        srv.listen(0, "127.0.0.1", () => resolve());
+      });
+    }
+    return servers.map((srv) => {
       const address = srv.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      srv.close(() => resolve(port));
+      return typeof address === "object" && address ? address.port : 0;
     });
-  });
+  } finally {
+    await Promise.all(servers.map((srv) => new Promise((resolve) => srv.close(resolve))));
+  }
+}
+
+export async function freePort(): Promise<number> {
+  const [port] = await freePorts(1);
+  return port!;
 }
 
 /** A client certificate for `user` (CN) in `groups` (O), signed by the cluster CA. */
@@ -135,7 +153,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const pki = join(dir, "pki");
   generatePki(pki);
 
-  const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+  const [etcdPort, peerPort, apiPort] = (await freePorts(3)) as [number, number, number];
   const etcdUrl = `http://127.0.0.1:${etcdPort}`;
   const etcd = spawnLogged(join(BIN, "etcd"), [
     "--name=test",

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, Watch } from "@kubernetes/client-node";
-import { type Cluster, startCluster } from "../cluster/cluster.ts";
+import { type Cluster, freePorts, startCluster } from "../cluster/cluster.ts";
 import { applyCrd, patchStatus } from "../helpers/kube.ts";
 import { eventually } from "../helpers/wait.ts";
 
@@ -25,6 +25,12 @@ describe("test cluster", { timeout: 180_000 }, () => {
     for (const pid of Object.values(pids ?? {})) {
       if (pid !== undefined) assert.throws(() => process.kill(pid, 0), "process stopped");
     }
+  });
+
+  it("hands out distinct free ports (etcd and the API server once got the same one)", async () => {
+    const ports = await freePorts(200);
+    assert.equal(new Set(ports).size, 200);
+    assert.ok(ports.every((p) => p > 0 && p < 65_536));
   });
 
   it("creates a CRD and a CR, watches it, sees a status update, deletes it", async () => {

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { after, before, describe, it, type TestContext } from "node:test";
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import { parse, parseAllDocuments } from "yaml";
-import { type Cluster, freePort, startCluster } from "../cluster/cluster.ts";
+import { type Cluster, freePorts, startCluster } from "../cluster/cluster.ts";
 import { type RunningExporter, startTestExporter } from "../helpers/exporter.ts";
 import { find, type ParsedExposition, sampleValue } from "../helpers/exposition.ts";
 import { applyCrd } from "../helpers/kube.ts";
@@ -65,7 +65,7 @@ interface Ksm {
 
 /** kube-state-metrics serving only the Custom Resource State metrics of `configFile`. */
 async function startKsm(kubeconfig: string, configFile: string): Promise<Ksm> {
-  const [port, telemetryPort] = [await freePort(), await freePort()];
+  const [port, telemetryPort] = (await freePorts(2)) as [number, number];
   const ksm = kubeStateMetricsCommand({ kubeconfig, configFile, port, telemetryPort });
   const proc: ChildProcess = spawn(ksm.command, ksm.args, { stdio: ["ignore", "ignore", "pipe"] });
   let log = "";

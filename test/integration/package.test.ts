@@ -21,7 +21,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
-import { freePort } from "../cluster/cluster.ts";
+import { freePorts } from "../cluster/cluster.ts";
 import { parseCopy, readDockerfile } from "../helpers/dockerfile.ts";
 import { find } from "../helpers/exposition.ts";
 import { scrape } from "../helpers/scrape.ts";
@@ -149,7 +149,7 @@ describe("package: the image's runtime layout without Docker", { timeout: 600_00
   it("serves the examples' metrics, probes and self-metrics, writes nothing, and exits 0 on SIGTERM", async () => {
     assert.equal(ENTRYPOINT.length, 2, "ENTRYPOINT [node, script]");
     const script = join(app, relative(IMAGE_APP_DIR, ENTRYPOINT[1]!));
-    const [port, telemetryPort] = [await freePort(), await freePort()];
+    const [port, telemetryPort] = (await freePorts(2)) as [number, number];
     const before = snapshot(app);
     let output = "";
     const child: ChildProcess = spawn(
