@@ -13,12 +13,19 @@ export interface PipelineContext {
   readonly owns: (uid: string) => boolean;
 }
 
-/** The identity of an object in the store: its uid, or namespace/name when it has none (files). */
+/**
+ * The identity of an object in the store: namespace/name, the identity of its series. Keyed by
+ * name rather than uid, an object deleted and re-created under the same name while the exporter
+ * was not watching replaces its predecessor when it is listed, so no scrape holds it twice.
+ */
 export function objectKey(obj: KubeObject): string | undefined {
   const m = obj.metadata;
-  if (!m) return undefined;
-  if (m.uid) return m.uid;
-  return m.name ? `${m.namespace ?? ""}/${m.name}` : undefined;
+  return m?.name ? `${m.namespace ?? ""}/${m.name}` : undefined;
+}
+
+/** What shards hash: the uid, or the key for objects without one (files). */
+function shardKey(obj: KubeObject, key: string): string {
+  return obj.metadata?.uid || key;
 }
 
 export class KindPipeline {
@@ -27,12 +34,21 @@ export class KindPipeline {
   private readonly store: KindStore;
   private readonly ctx: PipelineContext;
   private readonly labels: { group: string; kind: string };
+  /** Replaces the per-kind object/series gauges (a kind read at two versions sums its stores). */
+  private readonly countsChanged: (() => void) | undefined;
 
-  constructor(info: KindInfo, mappers: readonly KindMapper[], store: KindStore, ctx: PipelineContext) {
+  constructor(
+    info: KindInfo,
+    mappers: readonly KindMapper[],
+    store: KindStore,
+    ctx: PipelineContext,
+    countsChanged?: () => void,
+  ) {
     this.info = info;
     this.mappers = mappers;
     this.store = store;
     this.ctx = ctx;
+    this.countsChanged = countsChanged;
     this.labels = { group: info.group, kind: info.kind };
     // Start the kind's drop counters at 0: a counter that first appears at N hides its first
     // increase from rate()/increase(), so a one-off drop would never alert.
@@ -42,13 +58,13 @@ export class KindPipeline {
   upsert(obj: KubeObject): string | undefined {
     const key = objectKey(obj);
     if (key === undefined) {
-      this.report([
-        { reason: "object_without_name", detail: "object has neither metadata.uid nor metadata.name" },
-      ]);
+      this.report([{ reason: "object_without_name", detail: "object has no metadata.name" }]);
       return undefined;
     }
-    if (!this.ctx.owns(key)) return undefined;
-    const previous = this.store.state(key) as unknown[] | undefined;
+    const uid = shardKey(obj, key);
+    if (!this.ctx.owns(uid)) return undefined;
+    // A new uid under a known name is a new object: its counters start afresh.
+    const previous = this.store.state(key, uid) as unknown[] | undefined;
     const families = [];
     const states: unknown[] = [];
     for (let i = 0; i < this.mappers.length; i++) {
@@ -69,6 +85,7 @@ export class KindPipeline {
       key,
       families,
       states.some((s) => s !== undefined) ? states : undefined,
+      uid,
     );
     for (const [reason, count] of outcome.dropped) {
       this.ctx.metrics.seriesDropped.inc({ ...this.labels, reason }, count);
@@ -82,16 +99,28 @@ export class KindPipeline {
     return key;
   }
 
-  remove(obj: KubeObject): void {
+  /** Delete the object's series, unless its name now belongs to another uid. Returns whether it did. */
+  remove(obj: KubeObject): boolean {
     const key = objectKey(obj);
-    if (key !== undefined && this.store.delete(key)) this.updateGauges();
+    if (key === undefined || !this.store.delete(key, shardKey(obj, key))) return false;
+    this.updateGauges();
+    return true;
   }
 
   removeKey(key: string): void {
     if (this.store.delete(key)) this.updateGauges();
   }
 
+  /** Call `listener` when objects wait over the series limit and room frees up (see KindStore.onRoom). */
+  onRoom(listener: () => void): () => void {
+    return this.store.onRoom(listener);
+  }
+
   private updateGauges(): void {
+    if (this.countsChanged) {
+      this.countsChanged();
+      return;
+    }
     this.ctx.metrics.objects.set(this.labels, this.store.objectCount);
     this.ctx.metrics.series.set(this.labels, this.store.seriesCount);
   }
@@ -140,8 +169,16 @@ export class RelistingSink {
 
   remove(obj: KubeObject): void {
     const key = objectKey(obj);
-    if (key !== undefined) this.owned.delete(key);
-    this.pipeline.remove(obj);
+    if (this.pipeline.remove(obj) && key !== undefined) this.owned.delete(key);
+  }
+
+  /**
+   * The list/watch loop feeding this sink: asked to relist when objects wait over the series
+   * limit and room frees up, as their rendering was not kept (a long-running exporter then
+   * converges to what a fresh one exports).
+   */
+  attach(loop: { requestRelist(): void }): void {
+    this.pipeline.onRoom(() => loop.requestRelist());
   }
 
   listDone(): void {

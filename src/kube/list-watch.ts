@@ -21,6 +21,8 @@ export interface ListWatchSink {
   remove(obj: KubeObject): void;
   /** The relist that listStart() began has delivered every page. */
   listDone(): void;
+  /** Called once with the loop feeding this sink (e.g. to ask it for a relist). */
+  attach?(loop: ListWatch): void;
 }
 
 /** What the loop reports about itself (for self-metrics, logs and /readyz). */
@@ -48,6 +50,8 @@ export interface ListWatchOptions {
   readonly backoffCapMs: number;
   /** Deadline of one LIST page request. */
   readonly requestTimeoutMs: number;
+  /** Least time between a completed LIST and a relist asked for by requestRelist(); default backoffCapMs. */
+  readonly relistIntervalMs?: number;
 }
 
 export const defaultListWatchOptions: Omit<ListWatchOptions, "path"> = {
@@ -59,7 +63,11 @@ export const defaultListWatchOptions: Omit<ListWatchOptions, "path"> = {
   requestTimeoutMs: 60_000,
 };
 
-type WatchEnd = { kind: "closed" } | { kind: "gone" } | { kind: "error"; error: unknown };
+type WatchEnd =
+  | { kind: "closed" }
+  | { kind: "gone" }
+  | { kind: "relist" }
+  | { kind: "error"; error: unknown; errorEvent?: boolean };
 
 export class ListWatch {
   private readonly client: KubeClient;
@@ -74,6 +82,19 @@ export class ListWatch {
   private isForbidden = false;
   /** True once the first complete LIST was delivered to the sink. */
   synced = false;
+  /**
+   * When the loop last knew its data complete (ms since the epoch): a LIST completed, the watch
+   * delivered an event or a bookmark, or a watch was (re)established from the last
+   * resourceVersion, except right after a watch that ended on an ERROR event (a failing
+   * conversion webhook answers every reconnect with one), where only data counts. Starts at
+   * the loop's creation, so a kind that never lists ages too.
+   */
+  freshAt = Date.now();
+  private lastErrorEvent = false;
+  private lastListAt = 0;
+  private relistWanted = false;
+  private relistTimer: NodeJS.Timeout | undefined;
+  private endWatch: ((end: WatchEnd) => void) | undefined;
 
   constructor(
     client: KubeClient,
@@ -86,6 +107,36 @@ export class ListWatch {
     this.sink = sink;
     this.observer = observer;
     this.backoff = new Backoff(options.backoffBaseMs, options.backoffCapMs);
+    sink.attach?.(this);
+  }
+
+  /**
+   * How long the loop may go without fresh data and still be healthy: a quiet watch gets a
+   * bookmark about every minute, and one that gets nothing is reconnected after the idle
+   * timeout, then after a backoff of at most backoffCapMs. Twice that is stale.
+   */
+  get staleAfterMs(): number {
+    return 2 * (this.options.idleTimeoutMs + this.options.backoffCapMs);
+  }
+
+  /**
+   * Relist soon (at most once per relistIntervalMs after the last completed LIST), e.g. because
+   * objects that waited over the series limit may now fit. Repeated requests coalesce.
+   */
+  requestRelist(): void {
+    if (this.abort.signal.aborted || this.relistWanted || this.relistTimer) return;
+    const interval = this.options.relistIntervalMs ?? this.options.backoffCapMs;
+    const wait = Math.max(0, this.lastListAt + interval - Date.now());
+    this.relistTimer = setTimeout(() => {
+      this.relistTimer = undefined;
+      this.relistWanted = true;
+      this.endWatch?.({ kind: "relist" });
+    }, wait);
+    this.relistTimer.unref();
+  }
+
+  private markFresh(): void {
+    this.freshAt = Date.now();
   }
 
   start(): void {
@@ -94,6 +145,8 @@ export class ListWatch {
 
   /** Stop the loop and its watch; resolves when the loop has exited. */
   async stop(): Promise<void> {
+    clearTimeout(this.relistTimer);
+    this.relistTimer = undefined;
     this.abort.abort();
     this.currentWatch?.abort();
     await this.running;
@@ -104,7 +157,7 @@ export class ListWatch {
     let needList = true;
     while (!signal.aborted) {
       try {
-        if (needList) {
+        if (needList || this.relistWanted) {
           await this.list(signal);
           needList = false;
           this.setForbidden(false);
@@ -112,8 +165,17 @@ export class ListWatch {
         const started = Date.now();
         const end = await this.watchOnce(signal);
         if (signal.aborted) break;
+        this.lastErrorEvent = end.kind === "error" && end.errorEvent === true;
         if (end.kind === "gone") {
           this.observer.restart?.("gone", "resourceVersion too old (410): relisting");
+          needList = true;
+          continue;
+        }
+        if (end.kind === "relist") {
+          this.observer.restart?.(
+            "relist",
+            "objects wait over the series limit and room freed up: relisting to admit them",
+          );
           needList = true;
           continue;
         }
@@ -163,6 +225,7 @@ export class ListWatch {
     const { path, labelSelector, fieldSelector, pageSize } = this.options;
     let cont: string | undefined;
     let count = 0;
+    this.relistWanted = false;
     this.sink.listStart();
     try {
       do {
@@ -186,6 +249,8 @@ export class ListWatch {
     if (signal.aborted) return;
     this.sink.listDone();
     this.synced = true;
+    this.lastListAt = Date.now();
+    this.markFresh();
     this.backoff.reset();
     this.observer.listed?.((performance.now() - started) / 1000, count);
   }
@@ -199,15 +264,20 @@ export class ListWatch {
     // (declared private in the typings, but it is the documented knob of Watch's timer).
     (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = idleTimeoutMs;
     const timeoutSeconds = Math.floor(watchTimeoutSeconds * (1 + Math.random()));
+    // A relist asked for while the LIST was running: do it before watching.
+    if (this.relistWanted) return Promise.resolve({ kind: "relist" });
     return new Promise<WatchEnd>((resolve) => {
       let settled = false;
       let gone = false;
       const finish = (end: WatchEnd) => {
         if (settled) return;
         settled = true;
+        this.endWatch = undefined;
         signal.removeEventListener("abort", onAbort);
+        if (end.kind === "relist") this.currentWatch?.abort();
         resolve(end);
       };
+      this.endWatch = finish;
       const onAbort = () => {
         this.currentWatch?.abort();
         finish({ kind: "closed" });
@@ -237,6 +307,7 @@ export class ListWatch {
                   ? { kind: "gone" }
                   : {
                       kind: "error",
+                      errorEvent: true,
                       error: new KubeApiError(
                         status.code ?? 0,
                         "WatchError",
@@ -248,6 +319,7 @@ export class ListWatch {
             }
             const rv = obj?.metadata?.resourceVersion;
             if (rv) this.resourceVersion = rv;
+            this.markFresh();
             if (type === "ADDED" || type === "MODIFIED") this.sink.upsert(obj);
             else if (type === "DELETED") this.sink.remove(obj);
             // BOOKMARK: only the resourceVersion matters.
@@ -265,7 +337,14 @@ export class ListWatch {
         )
         .then((controller) => {
           this.currentWatch = controller;
-          if (settled) controller.abort();
+          if (settled) {
+            controller.abort();
+            return;
+          }
+          // The watch was authorised (HTTP 200): a kind marked forbidden may be read again.
+          this.setForbidden(false);
+          // Established (HTTP 200) from the last resourceVersion: everything since will come.
+          if (!this.lastErrorEvent) this.markFresh();
         })
         .catch((err: unknown) => finish({ kind: "error", error: err }));
     });

@@ -17,10 +17,22 @@ export interface UpsertOutcome {
 }
 
 interface ObjectEntry {
+  /**
+   * The uid of the object stored under this key. The key is the object's namespace/name, so a
+   * re-created object (same name, new uid) replaces the old one's series instead of joining them:
+   * a scrape can never hold one name twice, even while a relist has not yet found the old uid gone.
+   */
+  uid: string;
   /** Family names this object currently has text in (so delete needs no scan). */
   families: string[];
   series: number;
   state: ObjectState | undefined;
+  /**
+   * While the object is not exported because the kind's series limit had no room for it: the
+   * series its last rendering wanted (0 when it is exported). Only this number is kept, not the
+   * rendering: room that frees up asks for a relist instead (see onRoom).
+   */
+  waiting: number;
 }
 
 interface FamilyEntry {
@@ -262,6 +274,10 @@ export class KindStore {
   private readonly byFamily = new Map<string, Segment>();
   private readonly objects = new Map<string, ObjectEntry>();
   private seriesTotal = 0;
+  /** Objects waiting over the series limit, and the fewest series one of them wants (a lower bound). */
+  private waitingTotal = 0;
+  private smallestWaiting = Number.POSITIVE_INFINITY;
+  private readonly roomListeners = new Set<() => void>();
 
   readonly key: string;
   private readonly parent: MetricStore;
@@ -282,25 +298,51 @@ export class KindStore {
     return this.seriesTotal;
   }
 
+  /** Objects known but not exported because the series limit had no room for them. */
+  get waitingCount(): number {
+    return this.waitingTotal;
+  }
+
   setMaxSeries(max: number): void {
     this.maxSeries = max;
+    this.checkRoom();
   }
 
-  has(uid: string): boolean {
-    return this.objects.has(uid);
+  /**
+   * Call `listener` whenever room frees up under the series limit while objects wait for it
+   * (their rendering is not kept, so their source must deliver them again: a relist). Returns
+   * a function that removes the listener.
+   */
+  onRoom(listener: () => void): () => void {
+    this.roomListeners.add(listener);
+    return () => this.roomListeners.delete(listener);
   }
 
-  state(uid: string): ObjectState | undefined {
-    return this.objects.get(uid)?.state;
+  has(key: string): boolean {
+    return this.objects.has(key);
   }
 
-  uids(): IterableIterator<string> {
+  /** The mapper state kept for the object under `key`, unless another uid is stored there. */
+  state(key: string, uid: string = key): ObjectState | undefined {
+    const entry = this.objects.get(key);
+    return entry && entry.uid === uid ? entry.state : undefined;
+  }
+
+  keys(): IterableIterator<string> {
     return this.objects.keys();
   }
 
-  /** Replace everything stored for one object with its newly rendered families. */
-  upsert(uid: string, families: readonly FamilySamples[], state: ObjectState | undefined): UpsertOutcome {
-    const previous = this.objects.get(uid);
+  /**
+   * Replace everything stored under `key` (the object's namespace/name) with its newly rendered
+   * families. An object of another `uid` stored under the same key is replaced whole.
+   */
+  upsert(
+    key: string,
+    families: readonly FamilySamples[],
+    state: ObjectState | undefined,
+    uid: string = key,
+  ): UpsertOutcome {
+    const previous = this.objects.get(key);
     const previousSeries = previous?.series ?? 0;
     let produced = 0;
     for (const f of families) produced += f.series;
@@ -308,9 +350,17 @@ export class KindStore {
     if (this.seriesTotal - previousSeries + produced > this.maxSeries) {
       // Keep the object's old series (if any) rather than half of the new ones: a partial
       // object would make queries like ready/desired lie. Keep its state so counters go on.
-      if (previous) previous.state = state;
-      else this.objects.set(uid, { families: [], series: 0, state });
-      return { series: previousSeries, dropped: [["series_limit", produced]] };
+      if (previous && previous.uid === uid) {
+        previous.state = state;
+        if (previous.series === 0) this.setWaiting(previous, produced);
+        return { series: previousSeries, dropped: [["series_limit", produced]] };
+      }
+      // A new object, or a new uid under an old name: the old one's series must go either way.
+      if (previous) this.delete(key);
+      const entry: ObjectEntry = { uid, families: [], series: 0, state, waiting: 0 };
+      this.objects.set(key, entry);
+      this.setWaiting(entry, produced);
+      return { series: 0, dropped: [["series_limit", produced]] };
     }
 
     // One entry per family name, even if a mapper (or two mappers) emitted a name twice.
@@ -337,25 +387,33 @@ export class KindStore {
         segment = new Segment();
         this.byFamily.set(name, segment);
       }
-      segment.set(uid, flatten(f.text));
+      segment.set(key, flatten(f.text));
       names.push(name);
       series += f.series;
     }
     if (previous) {
-      for (const name of previous.families) if (!merged.has(name)) this.removeText(name, uid);
+      for (const name of previous.families) if (!merged.has(name)) this.removeText(name, key);
+      if (previous.waiting > 0) this.waitingTotal--;
     }
-    this.objects.set(uid, { families: names, series, state });
+    this.objects.set(key, { uid, families: names, series, state, waiting: 0 });
     this.seriesTotal += series - previousSeries;
+    if (series < previousSeries) this.checkRoom();
     return { series, dropped };
   }
 
-  /** Delete an object and all its series at once. Returns whether it was stored. */
-  delete(uid: string): boolean {
-    const entry = this.objects.get(uid);
-    if (!entry) return false;
-    for (const name of entry.families) this.removeText(name, uid);
+  /**
+   * Delete the object under `key` and all its series at once; with `uid`, only if that uid is
+   * the one stored there (a late deletion of an old uid must not remove its successor).
+   * Returns whether something was deleted.
+   */
+  delete(key: string, uid?: string): boolean {
+    const entry = this.objects.get(key);
+    if (!entry || (uid !== undefined && entry.uid !== uid)) return false;
+    for (const name of entry.families) this.removeText(name, key);
     this.seriesTotal -= entry.series;
-    this.objects.delete(uid);
+    if (entry.waiting > 0) this.waitingTotal--;
+    this.objects.delete(key);
+    if (entry.series > 0) this.checkRoom();
     return true;
   }
 
@@ -364,6 +422,25 @@ export class KindStore {
     this.byFamily.clear();
     this.objects.clear();
     this.seriesTotal = 0;
+    this.waitingTotal = 0;
+    this.smallestWaiting = Number.POSITIVE_INFINITY;
+    this.roomListeners.clear();
+  }
+
+  private setWaiting(entry: ObjectEntry, wanted: number): void {
+    if (entry.waiting === 0) this.waitingTotal++;
+    entry.waiting = Math.max(wanted, 1);
+    if (entry.waiting < this.smallestWaiting) this.smallestWaiting = entry.waiting;
+  }
+
+  /** Tell the listeners when a waiting object may now fit. */
+  private checkRoom(): void {
+    if (this.waitingTotal === 0) {
+      this.smallestWaiting = Number.POSITIVE_INFINITY;
+      return;
+    }
+    if (this.maxSeries - this.seriesTotal < this.smallestWaiting) return;
+    for (const listener of this.roomListeners) listener();
   }
 
   /** @internal this kind's segment of one family, for a snapshot. */

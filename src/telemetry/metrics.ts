@@ -13,6 +13,13 @@ export interface SelfMetrics {
   readonly kindSynced: Gauge<"group" | "kind">;
   readonly kindForbidden: Gauge<"group" | "kind">;
   readonly lastSync: Gauge<"group" | "kind">;
+  readonly kindDataAge: Gauge<"group" | "kind">;
+  readonly kindStale: Gauge<"group" | "kind">;
+  /**
+   * Set by the cluster source: per kind, when its data was last known complete. Read at every
+   * telemetry scrape by lastSync, kindDataAge and kindStale.
+   */
+  kindFreshness: (() => Iterable<KindFreshness>) | undefined;
   readonly objects: Gauge<"group" | "kind">;
   readonly series: Gauge<"group" | "kind">;
   readonly seriesDropped: Counter<"group" | "kind" | "reason">;
@@ -23,6 +30,56 @@ export interface SelfMetrics {
   readonly configLastReloadSuccess: Gauge;
   readonly watchedKinds: Gauge;
   readonly crdEvents: Counter<"type">;
+  readonly configResourcesUnmatched: Gauge<"group" | "version" | "kind">;
+  readonly crdNotEstablished: Gauge<"crd" | "group" | "kind">;
+}
+
+/** How fresh one kind's data is (the oldest of its list/watch loops). */
+export interface KindFreshness {
+  readonly group: string;
+  readonly kind: string;
+  /** When the data was last known complete, ms since the epoch. */
+  readonly freshAt: number;
+  /** Older than this (ms) is stale. */
+  readonly staleAfterMs: number;
+}
+
+/**
+ * The per-kind series of the self-metrics (labels group and kind), removed together when a kind
+ * goes away, so CRD churn does not leave series behind.
+ */
+function perKindMetrics(m: SelfMetrics): Array<{ remove(labels: Record<string, string>): void }> {
+  return [
+    m.watchEvents,
+    m.listDuration,
+    m.watchRestarts,
+    m.requestErrors,
+    m.kindSynced,
+    m.kindForbidden,
+    m.lastSync,
+    m.kindDataAge,
+    m.kindStale,
+    m.objects,
+    m.series,
+    m.seriesDropped,
+    m.valueErrors,
+  ] as unknown as Array<{ remove(labels: Record<string, string>): void }>;
+}
+
+/**
+ * Remove every per-kind self-metric series of one kind (all its label combinations: event
+ * types, reasons, codes). prom-client removes only exact label sets, so the label sets are read
+ * from its `hashMap` (stable in prom-client 15; a unit test pins it).
+ */
+export function removeKindSeries(m: SelfMetrics, labels: { group: string; kind: string }): void {
+  for (const metric of perKindMetrics(m)) {
+    const hashMap = (metric as unknown as { hashMap?: Record<string, { labels?: Record<string, string> }> })
+      .hashMap;
+    for (const entry of Object.values(hashMap ?? {})) {
+      const l = entry.labels;
+      if (l && l.group === labels.group && l.kind === labels.kind) metric.remove(l);
+    }
+  }
 }
 
 export function createSelfMetrics(version: string): SelfMetrics {
@@ -36,8 +93,15 @@ export function createSelfMetrics(version: string): SelfMetrics {
     labelNames: ["version", "nodejs_version"],
     registers: r,
   }).set({ version, nodejs_version: process.versions.node }, 1);
-  return {
+  // Computed at each telemetry scrape from the source's freshness (see kindFreshness).
+  const freshness =
+    (set: (labels: { group: string; kind: string }, k: KindFreshness, now: number) => void) => () => {
+      const now = Date.now();
+      for (const k of self.kindFreshness?.() ?? []) set({ group: k.group, kind: k.kind }, k, now);
+    };
+  const self: SelfMetrics = {
     registry,
+    kindFreshness: undefined,
     watchEvents: new Counter({
       name: "cr_exporter_watch_events_total",
       help: "Watch events received, by kind and event type (ADDED, MODIFIED, DELETED, BOOKMARK, ERROR).",
@@ -77,9 +141,28 @@ export function createSelfMetrics(version: string): SelfMetrics {
     }),
     lastSync: new Gauge({
       name: "cr_exporter_kind_last_sync_timestamp_seconds",
-      help: "When the kind last completed a LIST or received a watch event or bookmark.",
+      help: "When the kind's data was last known complete: a LIST completed, a watch event or bookmark arrived, or a watch resumed (oldest of the kind's loops).",
       labelNames: kindLabels,
       registers: r,
+      collect: freshness((labels, k) => self.lastSync.set(labels, k.freshAt / 1000)),
+    }),
+    kindDataAge: new Gauge({
+      name: "cr_exporter_kind_data_age_seconds",
+      help: "Seconds since the kind's data was last known complete (see cr_exporter_kind_last_sync_timestamp_seconds); grows while its LIST/WATCH fail.",
+      labelNames: kindLabels,
+      registers: r,
+      collect: freshness((labels, k, now) =>
+        self.kindDataAge.set(labels, Math.max(0, now - k.freshAt) / 1000),
+      ),
+    }),
+    kindStale: new Gauge({
+      name: "cr_exporter_kind_stale",
+      help: "1 while the kind's data age exceeds twice (watch idle timeout + backoff max): its series may be out of date.",
+      labelNames: kindLabels,
+      registers: r,
+      collect: freshness((labels, k, now) =>
+        self.kindStale.set(labels, now - k.freshAt > k.staleAfterMs ? 1 : 0),
+      ),
     }),
     objects: new Gauge({
       name: "cr_exporter_objects",
@@ -140,5 +223,18 @@ export function createSelfMetrics(version: string): SelfMetrics {
       labelNames: ["type"],
       registers: r,
     }),
+    configResourcesUnmatched: new Gauge({
+      name: "cr_exporter_config_resources_unmatched",
+      help: "1 while a resource of the kube-state-metrics config matches no served CRD version (it exports nothing), 0 once it matches.",
+      labelNames: ["group", "version", "kind"],
+      registers: r,
+    }),
+    crdNotEstablished: new Gauge({
+      name: "cr_exporter_crd_not_established",
+      help: "1 while a selected CRD is not Established (e.g. NamesAccepted=False): its objects are not read.",
+      labelNames: ["crd", "group", "kind"],
+      registers: r,
+    }),
   };
+  return self;
 }

@@ -80,10 +80,11 @@ describe("KindPipeline", () => {
     assert.deepEqual(lines(store), ['t_seen{name="a"} 2']);
   });
 
-  it("keys objects by uid, or namespace/name when there is none", () => {
-    assert.equal(objectKey(obj("a", "u1")), "u1");
+  it("keys objects by namespace/name, the identity of their series", () => {
+    assert.equal(objectKey(obj("a", "u1")), "ns/a");
     assert.equal(objectKey({ metadata: { name: "a", namespace: "n" } }), "n/a");
     assert.equal(objectKey({ metadata: { name: "c" } }), "/c");
+    assert.equal(objectKey({ metadata: { uid: "u" } }), undefined);
     assert.equal(objectKey({}), undefined);
   });
 
@@ -126,7 +127,61 @@ describe("RelistingSink", () => {
     sink.upsert(obj("d"));
     sink.listDone();
     assert.deepEqual(lines(store).sort(), ['t_seen{name="a"} 2', 't_seen{name="d"} 2']);
-    assert.deepEqual([...sink.keys()].sort(), ["uid-a", "uid-d"]);
+    assert.deepEqual([...sink.keys()].sort(), ["ns/a", "ns/d"]);
+  });
+
+  it("a relist that finds objects re-created under the same names never shows a name twice", () => {
+    const { store, pipeline } = setup();
+    const sink = new RelistingSink(pipeline);
+    const names = ["d-0", "d-1", "d-2"];
+    sink.listStart();
+    for (const n of names) sink.upsert(obj(n, `old-${n}`));
+    sink.listDone();
+    // Cut off: all deleted and re-created; then a 410 relist, one object per page.
+    sink.listStart();
+    for (const n of names) {
+      sink.upsert(obj(n, `new-${n}`));
+      const scraped = lines(store);
+      assert.equal(
+        new Set(scraped.map((l) => l.split(" ")[0])).size,
+        scraped.length,
+        `mid-relist: ${scraped}`,
+      );
+      assert.equal(scraped.length, names.length);
+    }
+    sink.listDone();
+    // Counters of a new uid start afresh (t_seen counts deliveries per object).
+    assert.deepEqual(lines(store).sort(), [
+      't_seen{name="d-0"} 1',
+      't_seen{name="d-1"} 1',
+      't_seen{name="d-2"} 1',
+    ]);
+    // A late DELETED of an old uid removes nothing.
+    sink.remove(obj("d-0", "old-d-0"));
+    assert.equal(lines(store).length, 3);
+    assert.deepEqual([...sink.keys()].sort(), ["ns/d-0", "ns/d-1", "ns/d-2"]);
+  });
+
+  it("asks its loop for a relist when room frees up under the series limit", () => {
+    const store = new MetricStore();
+    const pipeline = new KindPipeline(info, [counting], store.kind("things.g.io", 2), {
+      metrics: createSelfMetrics("test"),
+      warnings: new RateLimitedLog(pino({ level: "silent" })),
+      owns: () => true,
+    });
+    const sink = new RelistingSink(pipeline);
+    let relists = 0;
+    sink.attach({ requestRelist: () => relists++ });
+    sink.listStart();
+    for (const n of ["a", "b", "c"]) sink.upsert(obj(n));
+    sink.listDone();
+    assert.deepEqual(lines(store), ['t_seen{name="a"} 1', 't_seen{name="b"} 1']);
+    sink.remove(obj("a"));
+    assert.equal(relists, 1);
+    sink.listStart();
+    for (const n of ["b", "c"]) sink.upsert(obj(n));
+    sink.listDone();
+    assert.deepEqual(lines(store), ['t_seen{name="b"} 2', 't_seen{name="c"} 2']);
   });
 
   it("leaves objects of a sibling loop (another namespace) alone", () => {

@@ -102,6 +102,73 @@ describe("MetricStore", () => {
     assert.equal(kind.seriesCount, 3);
   });
 
+  it("keys objects by name: a re-created object (new uid) replaces its predecessor, never joins it", () => {
+    const store = new MetricStore();
+    const kind = store.kind("a.g");
+    const info = (uid: string) => [gauge("cr_info", `cr_info{name="d-0",uid="${uid}"} 1\n`)];
+    kind.upsert("ns/d-0", info("old"), "old-state", "old");
+    // A relist after a cut-off finds d-0 under a new uid before it could know the old one is gone.
+    kind.upsert("ns/d-0", info("new"), undefined, "new");
+    assert.equal(scrape(store).match(/^cr_info\{name="d-0"/gm)?.length, 1, "one d-0 in the scrape");
+    assert.match(scrape(store), /uid="new"/);
+    assert.equal(kind.objectCount, 1);
+    assert.equal(kind.seriesCount, 1);
+    assert.equal(kind.state("ns/d-0", "new"), undefined, "the old uid's mapper state is not carried over");
+    // A late deletion of the old uid leaves its successor alone.
+    assert.equal(kind.delete("ns/d-0", "old"), false);
+    assert.match(scrape(store), /uid="new"/);
+    assert.equal(kind.delete("ns/d-0", "new"), true);
+    assert.equal(scrape(store), "");
+  });
+
+  it("a new uid under a name whose object waits over the limit does not keep the old series", () => {
+    const store = new MetricStore();
+    const kind = store.kind("a.g", 2);
+    kind.upsert("ns/a", [gauge("f", 'f{n="a"} 1\n')], undefined, "a1");
+    kind.upsert("ns/b", [gauge("f", 'f{n="b",uid="b1"} 1\n')], undefined, "b1");
+    // b re-created with three series: over the limit, and the old b's series must go.
+    const out = kind.upsert("ns/b", [gauge("f", 'f{n="b"} 1\nf{n="b2"} 1\nf{n="b3"} 1\n')], undefined, "b2");
+    assert.deepEqual(out.dropped, [["series_limit", 3]]);
+    assert.doesNotMatch(scrape(store), /uid="b1"/);
+    assert.equal(kind.seriesCount, 1);
+    assert.equal(kind.waitingCount, 1);
+  });
+
+  it("asks for a relist when room frees up under the limit while objects wait, and admits them then", () => {
+    const store = new MetricStore();
+    const limit = 4;
+    const kind = store.kind("a.g", limit);
+    const obj = (i: number) => [gauge("f", `f{n="${i}"} 1\nf{n="${i}",x="2"} 1\n`)];
+    let asked = 0;
+    kind.onRoom(() => asked++);
+    for (let i = 0; i < 5; i++) kind.upsert(`ns/o${i}`, obj(i), undefined);
+    assert.equal(kind.seriesCount, 4);
+    assert.equal(kind.waitingCount, 3);
+    assert.equal(asked, 0);
+    kind.delete("ns/o0"); // room for one waiting object
+    assert.equal(asked, 1, "the source is asked to deliver the waiting objects again");
+    assert.equal(kind.seriesCount, 2, "a waiting object's rendering was not kept");
+    // The relist delivers every object again, in list order: the first waiting one fits.
+    for (let i = 1; i < 5; i++) kind.upsert(`ns/o${i}`, obj(i), undefined);
+    // A fresh store given the same objects holds as many series.
+    const fresh = new MetricStore().kind("a.g", limit);
+    for (let i = 1; i < 5; i++) fresh.upsert(`ns/o${i}`, obj(i), undefined);
+    assert.equal(kind.seriesCount, fresh.seriesCount);
+    assert.equal(kind.seriesCount, 4);
+    assert.equal(kind.waitingCount, 2);
+    // Room of one series fits no waiting object (each wants two): nobody is asked.
+    kind.upsert("ns/o1", [gauge("f", 'f{n="1"} 1\n')], undefined);
+    assert.equal(asked, 1);
+    // Raising the limit makes room too.
+    kind.setMaxSeries(10);
+    assert.equal(asked, 2);
+    // No object waits any more once all fit.
+    for (let i = 1; i < 5; i++) kind.upsert(`ns/o${i}`, obj(i), undefined);
+    assert.equal(kind.waitingCount, 0);
+    kind.delete("ns/o2");
+    assert.equal(asked, 2);
+  });
+
   it("dropKind removes all of a kind's series and its families' headers", () => {
     const store = new MetricStore();
     store
