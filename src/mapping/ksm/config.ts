@@ -124,10 +124,20 @@ function list<T extends z.ZodType>(item: T) {
 }
 const textList = list(text);
 
+/**
+ * A struct field. A scalar is refused, as go-yaml refuses it (`spec: 5`: "cannot unmarshal !!int
+ * into ..."): it goes on as its text, which z.object refuses (it would take the YamlScalar object
+ * itself for an empty mapping).
+ */
 function mapping<T extends z.ZodRawShape>(shape: T) {
   return z.preprocess(
-    (v) => (isScalar(v) && v.value === null ? undefined : v),
-    z.object(shape, { error: required("a mapping") }),
+    (v) => (isScalar(v) ? (v.value === null ? undefined : v.text) : v),
+    z.object(shape, {
+      error: (iss) =>
+        typeof iss.input === "string"
+          ? `expected a mapping, got ${JSON.stringify(iss.input)}`
+          : required("a mapping")(iss),
+    }),
   );
 }
 
