@@ -1,8 +1,11 @@
 // Pure helpers for the Prometheus text exposition format (0.0.4) and OpenMetrics 1.0:
-// names, label escaping, value formatting, sample lines. Shared by every mapper.
+// the name rules, label escaping (with UTF-16 repair), value formatting and family headers.
+// Every mapper renders through these (and SampleLines in samples.ts); nothing else escapes.
 
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+/** The metric-name grammar of both formats. */
+export const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+/** The label-name grammar of both formats. */
+export const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** Replace every character outside the metric-name grammar with `_`. */
 export function sanitizeMetricName(name: string): string {
@@ -63,24 +66,29 @@ export function formatValue(value: number): string {
 /** An ordered list of label pairs; names must already be valid label names. */
 export type Labels = ReadonlyArray<readonly [name: string, value: string]>;
 
-/** Render `name="value",...` (no braces) with values escaped. */
+/**
+ * One `name="value"` pair, the value escaped. `name` must already be a valid label name.
+ * Lone UTF-16 surrogates become U+FFFD here (as they would on the wire), so two values that
+ * differ only in them cannot become duplicate series after UTF-8 encoding.
+ */
+export function labelPair(name: string, value: string): string {
+  const v = value.isWellFormed() ? value : value.toWellFormed();
+  return `${name}="${escapeLabelValue(v)}"`;
+}
+
+/** Render `name="value",...` (no braces) with values escaped and repaired. */
 export function renderLabelPairs(labels: Labels): string {
   let out = "";
   for (const [name, value] of labels) {
     if (out !== "") out += ",";
-    out += `${name}="${escapeLabelValue(value)}"`;
+    out += labelPair(name, value);
   }
   return out;
 }
 
-/**
- * One complete sample line. `prefix` is an already-rendered label list shared by every sample
- * of an object (e.g. its group/kind/namespace/name), joined before `labels`.
- */
-export function renderSample(name: string, prefix: string, labels: Labels, value: number): string {
-  const own = renderLabelPairs(labels);
-  const all = prefix === "" ? own : own === "" ? prefix : `${prefix},${own}`;
-  return all === "" ? `${name} ${formatValue(value)}\n` : `${name}{${all}} ${formatValue(value)}\n`;
+/** Join two rendered label lists (either may be empty). */
+export function joinLabels(a: string, b: string): string {
+  return a === "" ? b : b === "" ? a : `${a},${b}`;
 }
 
 export type ExpositionFormat = "text" | "openmetrics";

@@ -5,9 +5,9 @@ import { readFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
 import { kindInfoFromCrd } from "../../src/kube/crds.ts";
 import { type AutoOptions, createAutoMapper } from "../../src/mapping/auto/index.ts";
-import { renderFamilyHeader } from "../../src/mapping/exposition.ts";
 import type { KindInfo, KubeObject, MappingResult, ObjectState } from "../../src/mapping/types.ts";
 import { type ParsedExposition, parseExposition } from "../helpers/exposition.ts";
+import { serve } from "../helpers/serve.ts";
 
 const FIXTURES = new URL("../fixtures/auto/", import.meta.url);
 
@@ -22,24 +22,9 @@ export function kindOf(crd: unknown): KindInfo {
   return info;
 }
 
-/** Render mapping results as one exposition body (families merged by name, sorted). */
+/** Render mapping results as one exposition body, as the store serves them. */
 export function render(results: readonly MappingResult[]): string {
-  const byName = new Map<string, { meta: { name: string; type: string; help: string }; text: string }>();
-  for (const r of results) {
-    for (const f of r.families) {
-      const seen = byName.get(f.meta.name);
-      if (seen) {
-        if (seen.meta.type !== f.meta.type) throw new Error(`family ${f.meta.name} with two types`);
-        seen.text += f.text;
-      } else byName.set(f.meta.name, { meta: f.meta, text: f.text });
-    }
-  }
-  let out = "";
-  for (const name of [...byName.keys()].sort()) {
-    const f = byName.get(name)!;
-    out += renderFamilyHeader(f.meta, "text") + f.text;
-  }
-  return out;
+  return serve(results);
 }
 
 export interface Mapped {

@@ -3,20 +3,39 @@ import { describe, it } from "node:test";
 import {
   escapeLabelValue,
   formatValue,
+  labelPair,
   renderFamilyHeader,
-  renderSample,
   sanitizeLabelName,
   sanitizeMetricName,
   toSnakeCase,
 } from "../../src/mapping/exposition.ts";
+import { SampleLines } from "../../src/mapping/samples.ts";
 
 describe("exposition helpers", () => {
   it("escapes backslash, quote and newline so a value cannot end its line", () => {
     assert.equal(escapeLabelValue('a"b\\c\nd'), 'a\\"b\\\\c\\nd');
     assert.equal(escapeLabelValue("plain"), "plain");
-    const line = renderSample("m", "", [["v", '"} 1\nevil 2']], 1);
-    assert.equal(line.split("\n").length, 2, "exactly one line plus the trailing empty split");
-    assert.equal(line, 'm{v="\\"} 1\\nevil 2"} 1\n');
+    const lines = new SampleLines("m");
+    lines.add(labelPair("v", '"} 1\nevil 2'), 1);
+    assert.equal(lines.text.split("\n").length, 2, "exactly one line plus the trailing empty split");
+    assert.equal(lines.text, 'm{v="\\"} 1\\nevil 2"} 1\n');
+  });
+
+  it("repairs lone surrogates in label values, so two values cannot meet on the wire", () => {
+    assert.equal(labelPair("v", "a\ud800"), 'v="a\ufffd"');
+  });
+
+  it("writes each series of a family once, with the object prefix first", () => {
+    const lines = new SampleLines("m", 'kind="K",name="n"');
+    assert.equal(lines.add('type="A"', 1), true);
+    assert.equal(lines.add("", 2), true);
+    assert.equal(lines.add('type="A"', 3), false, "the same labels twice are refused");
+    assert.equal(lines.add('type="B"', 4), true);
+    assert.equal(lines.series, 3);
+    assert.equal(
+      lines.text,
+      'm{kind="K",name="n",type="A"} 1\nm{kind="K",name="n"} 2\nm{kind="K",name="n",type="B"} 4\n',
+    );
   });
 
   it("snake-cases the way Prometheus names read", () => {

@@ -1,9 +1,9 @@
 // Shared by the ksm-*.test.ts files: run a CustomResourceStateMetrics config over objects the
 // way the pipeline does, and read the result back with the strict test parser.
-import { renderFamilyHeader } from "../../src/mapping/exposition.ts";
 import { createKsmMapper, parseKsmConfig } from "../../src/mapping/ksm/index.ts";
 import type { KindInfo, KubeObject, MappingResult } from "../../src/mapping/types.ts";
 import { type ParsedExposition, parseExposition } from "../helpers/exposition.ts";
+import { serve } from "../helpers/serve.ts";
 
 export const fooKind: KindInfo = {
   group: "myteam.io",
@@ -57,8 +57,7 @@ export function mapWith(
   const mapper = createKsmMapper(parseKsmConfig(config)).forKind(kind);
   if (!mapper) throw new Error(`the config has nothing for ${kind.kind}`);
   const result = mapper.map(obj, previous);
-  const body = result.families.map((f) => renderFamilyHeader(f.meta, "text") + f.text).join("");
-  return { result, parsed: parseExposition(body) };
+  return { result, parsed: parseExposition(serve([result])) };
 }
 
 /** A one-resource config for Foo with the given metrics (YAML, indented as list items). */

@@ -107,9 +107,15 @@ describe("family names and types", () => {
 `),
       docFoo(),
     );
-    assert.equal(result.families.length, 1);
-    assert.equal(result.families[0]?.meta.help, "memory");
-    assert.equal(result.families[0]?.series, 2);
+    // The mapper hands on each metric's output; the store serves them as one family.
+    assert.deepEqual(
+      result.families.map((f) => [f.meta.name, f.meta.help]),
+      [
+        ["kube_customresource_bound", "memory"],
+        ["kube_customresource_bound", "cpu"],
+      ],
+    );
+    assert.equal(parsed.helps.get("kube_customresource_bound"), "memory");
     assert.deepEqual(seriesOf(parsed, "kube_customresource_bound"), {
       "resource=cpu": 43.21,
       "resource=memory": 1,

@@ -3,8 +3,8 @@
 // observed generation, and the transitions counter from the state kept per object.
 // `message` is free text and never exported.
 
-import { joinLabels, pair } from "./emit.ts";
-import { isPlainObject } from "./json.ts";
+import { joinLabels, labelPair as pair } from "../exposition.ts";
+import { isPlainObject } from "../json.ts";
 import { uniqueLabel } from "./names.ts";
 import type { Node } from "./schema.ts";
 import { CONDITION_STATUSES } from "./state.ts";

@@ -9,8 +9,8 @@
 // A dead controller looks Current unless observedGeneration lags: alert on the raw Ready
 // condition and its age too.
 
+import { isPlainObject } from "../json.ts";
 import type { KubeObject } from "../types.ts";
-import { isPlainObject } from "./json.ts";
 import { conditionStatus } from "./values.ts";
 
 export const HEALTH_STATES = ["Current", "InProgress", "Failed", "Terminating", "Unknown"] as const;

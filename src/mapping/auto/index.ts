@@ -1,7 +1,8 @@
 // The zero-config `auto` mapper: every object of every kind → cr_* families.
 // The contract (family names, labels, values) is documented in docs/metrics.md.
 
-import { renderLabelPairs, sanitizeMetricName } from "../exposition.ts";
+import { labelPair as pair, renderLabelPairs, sanitizeMetricName } from "../exposition.ts";
+import { isPlainObject } from "../json.ts";
 import type {
   FamilyMeta,
   KindInfo,
@@ -12,9 +13,8 @@ import type {
   ObjectState,
 } from "../types.ts";
 import { type Allowlist, allowedKeys, EMPTY_ALLOWLIST } from "./allowlist.ts";
-import { Emitter, type FamilyDef, pair } from "./emit.ts";
+import { Emitter, type FamilyDef } from "./emit.ts";
 import { HEALTH_STATES, healthOf } from "./health.ts";
-import { isPlainObject } from "./json.ts";
 import { emitKeyValues, emitMetadata, metadataDefs } from "./metadata.ts";
 import { RESERVED_LABELS } from "./names.ts";
 import { type Node, specNode, statusRoot } from "./schema.ts";

@@ -1,10 +1,9 @@
 // Families from metadata (and the allowlisted spec fields): cr_info, creation/deletion
 // timestamps, generation, allowlisted labels/annotations.
 
-import { sanitizeLabelName } from "../exposition.ts";
+import { labelPair as pair, sanitizeLabelName } from "../exposition.ts";
+import { isPlainObject } from "../json.ts";
 import type { Emitter, FamilyDef } from "./emit.ts";
-import { pair } from "./emit.ts";
-import { isPlainObject } from "./json.ts";
 import { truncate } from "./names.ts";
 import { parseTimestamp } from "./values.ts";
 

@@ -5,9 +5,10 @@
 // Labels of enclosing lists/maps are carried down as an already-rendered string (`ctx`),
 // their names in `used` (a stack) so no series ever gets a label name twice.
 
+import { joinLabels, labelPair as pair } from "../exposition.ts";
+import { isPlainObject } from "../json.ts";
 import { emitConditionList, looksLikeConditions } from "./conditions.ts";
-import { type Emitter, joinLabels, pair } from "./emit.ts";
-import { isPlainObject } from "./json.ts";
+import type { Emitter } from "./emit.ts";
 import { isIdentifier, segmentOf, truncate, uniqueLabel } from "./names.ts";
 import type { Node } from "./schema.ts";
 import type { StateBuilder } from "./state.ts";

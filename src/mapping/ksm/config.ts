@@ -8,6 +8,7 @@
 // the metric and the field: `spec.resources[1].metrics[0] "phase": each.stateSet.list: required`.
 
 import { z } from "zod";
+import { LABEL_NAME, METRIC_NAME } from "../exposition.ts";
 import { compilePath, PathSyntaxError } from "./path.ts";
 import {
   isYamlMapping,
@@ -20,7 +21,8 @@ import {
 
 export type Entries<T> = ReadonlyArray<readonly [string, T]>;
 
-export type MetricType = "gauge" | "stateset" | "info" | "counter";
+/** The generator types of `each.type` (as written lowercased in this module). */
+export type EachType = "gauge" | "stateset" | "info" | "counter";
 
 interface EachBase {
   readonly path: readonly string[];
@@ -88,8 +90,6 @@ export class KsmConfigError extends Error {
 }
 
 export const DEFAULT_PREFIX = "kube_customresource";
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 // ---- YAML scalars the way go-yaml decodes them into Go fields -------------------------------
 
@@ -214,13 +214,13 @@ interface Problem {
   readonly message: string;
 }
 
-const TYPES: Record<string, MetricType> = {
+const TYPES: Record<string, EachType> = {
   gauge: "gauge",
   stateset: "stateset",
   info: "info",
   counter: "counter",
 };
-const BLOCK_OF: Record<MetricType, "gauge" | "stateSet" | "info" | "counter"> = {
+const BLOCK_OF: Record<EachType, "gauge" | "stateSet" | "info" | "counter"> = {
   gauge: "gauge",
   stateset: "stateSet",
   info: "info",
@@ -265,12 +265,7 @@ function checkLabelKeys(
   }
 }
 
-function toEach(
-  type: MetricType,
-  block: RawBlock,
-  at: Array<string | number>,
-  problems: Problem[],
-): EachSpec {
+function toEach(type: EachType, block: RawBlock, at: Array<string | number>, problems: Problem[]): EachSpec {
   const base = { path: block.path, labelsFromPath: block.labelsFromPath };
   checkPath(block.path, [...at, "path"], problems);
   checkLabelPaths(block.labelsFromPath, [...at, "labelsFromPath"], problems);

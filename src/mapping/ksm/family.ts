@@ -6,7 +6,8 @@
 // commonLabels (the metric's over the resource's, which include customresource_group,
 // customresource_version and customresource_kind set from the resolved kind).
 
-import { formatValue, renderLabelPairs } from "../exposition.ts";
+import { renderLabelPairs } from "../exposition.ts";
+import { SampleLines } from "../samples.ts";
 import type { FamilyMeta, KindInfo, MetricType } from "../types.ts";
 import type { Entries, GeneratorSpec, ResourceSpec } from "./config.ts";
 import { fullMetricName } from "./config.ts";
@@ -55,15 +56,9 @@ function merged<T>(...lists: Array<Entries<T>>): Array<[string, T]> {
   return [...out];
 }
 
-function toWellFormed(s: string): string {
-  return s.isWellFormed() ? s : s.toWellFormed();
-}
-
-/** Sorted `[name, value]` pairs (ksm sorts label names), lone surrogates repaired. */
+/** Sorted `[name, value]` pairs: ksm sorts label names. */
 function sortedPairs(labels: LabelMap): Array<[string, string]> {
-  return [...labels.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([k, v]) => [k, toWellFormed(v)]);
+  return [...labels.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 export class CompiledFamily {
@@ -125,22 +120,15 @@ export class CompiledFamily {
     values: readonly EachValue[],
     base: LabelMap,
   ): { text: string; series: number; duplicates: number } {
-    // Rendered label list → sample line. The label list is the series identity: ksm would
-    // write the same series twice; a scrape must not contain duplicates.
-    const lines = new Map<string, string>();
+    // The rendered label list is the series identity: ksm would write the same series twice;
+    // a scrape must not contain duplicates.
+    const lines = new SampleLines(this.meta.name);
     let duplicates = 0;
     for (const v of values) {
       for (const [k, value] of base) if (!v.labels.has(k)) v.labels.set(k, value);
-      const labels = renderLabelPairs(sortedPairs(v.labels));
-      if (lines.has(labels)) {
-        duplicates++;
-        continue;
-      }
-      lines.set(labels, `${this.meta.name}${labels === "" ? "" : `{${labels}}`} ${formatValue(v.value)}\n`);
+      if (!lines.add(renderLabelPairs(sortedPairs(v.labels)), v.value)) duplicates++;
     }
-    let text = "";
-    for (const line of lines.values()) text += line;
-    return { text, series: lines.size, duplicates };
+    return { text: lines.text, series: lines.series, duplicates };
   }
 
   /**

@@ -13,9 +13,10 @@
 //             itself) that yields at least one label; nothing for a missing path.
 
 import { parseDuration } from "../auto/values.ts";
+import { isPlainObject } from "../json.ts";
 import type { CounterSpec, GaugeSpec, InfoSpec, StateSetSpec } from "./config.ts";
 import { addPathLabels, type CompiledLabels, compileLabels, type LabelMap } from "./labels.ts";
-import { compilePath, isMap, type ValuePath } from "./path.ts";
+import { compilePath, type ValuePath } from "./path.ts";
 import { goFormat, goTypeName, ksmToFloat, type ValueResult } from "./values.ts";
 
 export interface EachValue {
@@ -98,7 +99,7 @@ export class GaugeEach implements Each {
   values(found: unknown): EachResult {
     const values: EachValue[] = [];
     const problems: EachProblem[] = [];
-    if (isMap(found)) {
+    if (isPlainObject(found)) {
       for (const key of Object.keys(found)) {
         const element = found[key];
         let ev: EachValue;
@@ -208,7 +209,7 @@ export class InfoEach implements Each {
     const values: EachValue[] = [];
     if (Array.isArray(found)) {
       for (const element of found) this.one(element, values);
-    } else if (isMap(found)) {
+    } else if (isPlainObject(found)) {
       for (const key of Object.keys(found)) {
         const labels: LabelMap = new Map();
         if (key !== "" && this.labelFromKey !== "") labels.set(this.labelFromKey, key);
@@ -265,7 +266,7 @@ export class CounterEach {
       addPathLabels(element, this.labels, labels);
       observations.push({ labels, observed: goFormat(got) });
     };
-    if (isMap(found)) for (const key of Object.keys(found)) one(found[key], key);
+    if (isPlainObject(found)) for (const key of Object.keys(found)) one(found[key], key);
     else if (Array.isArray(found)) for (const element of found) one(element, undefined);
     else one(found, undefined);
     return { observations, problems };

@@ -2,24 +2,21 @@
 // applied to every object of the kinds it names, producing the series ksm v2.20 produces.
 // docs/ksm-compatibility.md says what is identical, what differs and why, and the extensions.
 
+import { IssueList } from "../issues.ts";
+import { isPlainObject } from "../json.ts";
 import type {
   FamilySamples,
   KindInfo,
   KindMapper,
   KubeObject,
   Mapper,
-  MappingIssue,
   MappingResult,
   ObjectState,
 } from "../types.ts";
 import type { KsmConfig, ResourceSpec } from "./config.ts";
 import { CompiledFamily, type CounterState, MAX_COUNTER_VALUES } from "./family.ts";
-import { isMap } from "./path.ts";
 
 export { type KsmConfig, KsmConfigError, parseKsmConfig } from "./config.ts";
-
-/** Most issues reported per object; the rest are summed into one `issues_truncated`. */
-const MAX_ISSUES = 20;
 
 const matches = (pattern: string, value: string) => pattern === "" || pattern === "*" || pattern === value;
 
@@ -49,63 +46,33 @@ class KsmKindMapper implements KindMapper {
   }
 
   map(obj: KubeObject, previous: ObjectState | undefined): MappingResult {
-    try {
-      return this.mapObject(obj, previous as KsmState | undefined);
-    } catch (err) {
-      return {
-        families: [],
-        issues: [{ reason: "internal_error", detail: `ksm mapper: ${(err as Error)?.message}` }],
-      };
-    }
-  }
-
-  private mapObject(obj: KubeObject, previous: KsmState | undefined): MappingResult {
-    if (!isMap(obj))
+    if (!isPlainObject(obj))
       return { families: [], issues: [{ reason: "not_an_object", detail: "object is not a JSON object" }] };
-    // Two metrics may share a name (ksm writes one HELP/TYPE, the first): one family, merged.
-    const byName = new Map<string, { meta: FamilySamples["meta"]; text: string; series: number }>();
-    const issues: MappingIssue[] = [];
-    let dropped = 0;
-    const report = (issue: MappingIssue) => {
-      if (issues.length < MAX_ISSUES) issues.push(issue);
-      else dropped++;
-    };
+    const before = previous instanceof Map ? (previous as KsmState) : undefined;
+    // Two metrics may share a name (ksm writes one HELP/TYPE, the first); the store merges
+    // families of one name, so each metric's output is handed on as it is.
+    const families: FamilySamples[] = [];
+    const issues = new IssueList();
     const state = new Map<string, CounterState>();
     for (const family of this.families) {
       const name = family.meta.name;
-      const out = family.generate(obj, previous?.get(name));
-      for (const p of out.problems)
-        report({ reason: p.reason, detail: `${this.kind.kind} ${name} ${p.path}: ${p.problem}` });
-      if (out.duplicates > 0) {
-        report({
-          reason: "duplicate_series",
-          detail: `${this.kind.kind} ${name}: the same labels more than once; kept the first`,
-        });
-      }
-      if (out.truncated) {
-        report({
-          reason: "counter_values_limit",
-          detail: `${this.kind.kind} ${name}: more than ${MAX_COUNTER_VALUES} values counted; new values ignored`,
-        });
-      }
+      const out = family.generate(obj, before?.get(name));
+      for (const p of out.problems) issues.add(p.reason, `${this.kind.kind} ${name} ${p.path}: ${p.problem}`);
+      if (out.duplicates > 0)
+        issues.add(
+          "duplicate_series",
+          `${this.kind.kind} ${name}: the same labels more than once; kept the first`,
+        );
+      if (out.truncated)
+        issues.add(
+          "counter_values_limit",
+          `${this.kind.kind} ${name}: more than ${MAX_COUNTER_VALUES} values counted; new values ignored`,
+        );
       if (out.state) state.set(name, out.state);
-      if (out.series === 0) continue;
-      const existing = byName.get(name);
-      if (existing) {
-        existing.text += out.text;
-        existing.series += out.series;
-      } else byName.set(name, { meta: family.meta, text: out.text, series: out.series });
+      if (out.series > 0) families.push({ meta: family.meta, text: out.text, series: out.series });
     }
-    if (dropped > 0)
-      issues.push({
-        reason: "issues_truncated",
-        detail: `${this.kind.kind}: ${dropped} more issues not reported`,
-      });
-    return {
-      families: [...byName.values()],
-      ...(state.size > 0 ? { state } : {}),
-      ...(issues.length > 0 ? { issues } : {}),
-    };
+    const list = issues.list();
+    return { families, ...(state.size > 0 ? { state } : {}), ...(list ? { issues: list } : {}) };
   }
 }
 

@@ -6,7 +6,8 @@
 //   - values are written as Go's `%v` writes them; names get ksm's sanitising (every character
 //     outside [a-zA-Z0-9_] becomes `_`).
 
-import { compilePath, isMap, type ValuePath } from "./path.ts";
+import { isPlainObject } from "../json.ts";
+import { compilePath, type ValuePath } from "./path.ts";
 import { goFormat } from "./values.ts";
 
 /** Label set under construction; a Map so any label name is just a key. */
@@ -59,7 +60,7 @@ export function compileLabels(entries: ReadonlyArray<readonly [string, readonly 
 export function addPathLabels(value: unknown, compiled: CompiledLabels, out: LabelMap): void {
   for (const star of compiled.stars) {
     const map = star.path.get(value);
-    if (!isMap(map)) continue;
+    if (!isPlainObject(map)) continue;
     for (const key of Object.keys(map).sort()) {
       const name = sanitizeKsmLabelName(star.prefix + key);
       if (name !== "") out.set(name, goFormat(map[key]));

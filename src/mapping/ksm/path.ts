@@ -7,6 +7,7 @@
 //     entry literally named `key=value`.
 // Anything that does not resolve gives undefined (Go's nil): never an exception.
 
+import { isPlainObject } from "../json.ts";
 import { ksmToFloat } from "./values.ts";
 
 export class PathSyntaxError extends Error {
@@ -14,10 +15,6 @@ export class PathSyntaxError extends Error {
 }
 
 type Op = (value: unknown) => unknown;
-
-export function isMap(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** An own property only: a JSON key named `constructor` must not find Object.prototype's. */
 export function entry(map: Record<string, unknown>, key: string): unknown {
@@ -85,7 +82,7 @@ function listLookup(part: string): Op {
   return (value) => {
     if (!Array.isArray(value)) return undefined;
     for (const item of value) {
-      if (!isMap(item) || !Object.hasOwn(item, key)) continue;
+      if (!isPlainObject(item) || !Object.hasOwn(item, key)) continue;
       const candidate = item[key];
       if (candidate === want) return item;
       if (asNumber.ok) {
@@ -104,7 +101,7 @@ function keyOrIndex(part: string): Op {
   const index = GO_INT.test(part) ? BigInt(part) : undefined;
   const int64 = index !== undefined && index >= -(2n ** 63n) && index < 2n ** 63n ? Number(index) : undefined;
   return (value) => {
-    if (isMap(value)) {
+    if (isPlainObject(value)) {
       if (filter && entry(value, filter.key) === filter.want) return filter.want;
       return entry(value, part);
     }
