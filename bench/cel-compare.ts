@@ -29,6 +29,7 @@ interface Library {
 const modulesDir = process.env.CEL_MODULES ?? join(new URL("..", import.meta.url).pathname, "node_modules");
 const req = createRequire(join(modulesDir, "x.js"));
 
+// biome-ignore lint/suspicious/noExplicitAny: either library, loaded by name; typed by use below
 async function load(spec: string): Promise<any> {
   let resolved: string;
   try {
@@ -67,6 +68,7 @@ async function bufbuild(): Promise<Library | undefined> {
   };
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: the module object of @bufbuild/cel, loaded by name
 function fromBuf(cel: any, v: unknown): unknown {
   if (typeof v === "bigint") return Number(v);
   if (cel.isCelList(v)) return [...(v as Iterable<unknown>)].map((x) => fromBuf(cel, x));

@@ -218,8 +218,9 @@ export const BUILTIN_HEALTH_RULES: Readonly<Record<string, KindRulesSource>> = {
     current: [{ when: field("phase", ["Provisioned"]), reason: "phase Provisioned" }],
   },
   // Cluster API MachineDeployment (v1beta1 and v1beta2): status.phase (ScalingUp, ScalingDown,
-  // Running, Failed, Unknown), replica counts, conditions Available, RollingOut, ScalingUp,
-  // Paused (a paused object's conditions are not updated).
+  // Running, Failed, Unknown), replica counts, conditions Available (the controller's judgement
+  // against maxUnavailable: 478 of 480 ready can be Available), RollingOut, ScalingUp, Paused
+  // (a paused object's conditions are not updated).
   "MachineDeployment.cluster.x-k8s.io": {
     failed: [
       { when: field("phase", ["Failed"]), reason: "phase Failed" },
@@ -238,10 +239,6 @@ export const BUILTIN_HEALTH_RULES: Readonly<Record<string, KindRulesSource>> = {
       {
         when: `${cond("RollingOut", "True")} || ${cond("ScalingUp", "True")} || ${cond("ScalingDown", "True")}`,
         reason: "rolling out",
-      },
-      {
-        when: `!${cond("Paused", "True")} && self.?status.?readyReplicas.orValue(0) < self.?spec.?replicas.orValue(1)`,
-        reason: "replicas not ready",
       },
       {
         when: `!${cond("Paused", "True")} && ${cond("Available", ["False", "Unknown"])}`,
