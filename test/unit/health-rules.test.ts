@@ -110,6 +110,23 @@ describe("healthRules: evaluation", () => {
     });
   });
 
+  it("a kind whose schema declares no status: a missing status reads Current, a present one as usual", () => {
+    const s = compileHealthRules(undefined);
+    const statusless = s.forKind({ ...DB, statusDeclared: false });
+    assert.deepEqual(statusless.assess(o(undefined)), { state: "Current", reason: "no status in schema" });
+    assert.deepEqual(statusless.assess(o({ phase: "Failed" })), { state: "Failed", reason: "phase Failed" });
+    assert.equal(
+      statusless.assess(o(undefined, { deletionTimestamp: "2026-11-26T00:00:00Z" })).state,
+      "Terminating",
+    );
+    // The same kind asked for without the hint keeps the default.
+    assert.deepEqual(s.forKind(DB).assess(o(undefined)), { state: "InProgress", reason: "no status" });
+    assert.deepEqual(s.forKind({ ...DB, statusDeclared: true }).assess(o(undefined)), {
+      state: "InProgress",
+      reason: "no status",
+    });
+  });
+
   it("kinds without rules get the generic rules", () => {
     assert.deepEqual(
       compileHealthRules({})

@@ -42,7 +42,13 @@ export interface KindHealth {
 }
 
 export interface HealthRuleSet {
-  forKind(kind: { group: string; kind: string; plural: string }): KindHealth;
+  /**
+   * The verdicts of one kind. `statusDeclared: false` says the kind's schema has no `status`
+   * (and does not preserve unknown fields at its root): its objects never get a status, so a
+   * missing one reads Current ("no status in schema") instead of InProgress ("no status").
+   * Omitted: a missing status reads InProgress.
+   */
+  forKind(kind: { group: string; kind: string; plural: string; statusDeclared?: boolean }): KindHealth;
 }
 
 export class HealthRuleError extends Error {
@@ -94,18 +100,30 @@ export function compileHealthRules(user: unknown): HealthRuleSet {
   const custom = user === undefined || user === null ? new Map() : compileRuleMap(user, "healthRules");
   const cache = new Map<string, KindHealth>();
   return {
-    forKind({ group, kind, plural }) {
+    forKind({ group, kind, plural, statusDeclared }) {
       const byPlural = `${plural}.${group}`;
       const byKind = `${kind}.${group}`;
-      const cached = cache.get(byPlural);
+      const cacheKey = `${byPlural}\n${statusDeclared === false}`;
+      const cached = cache.get(cacheKey);
       if (cached) return cached;
       // The user's rules replace the built-in ones for the kind (an empty entry disables them).
       const userRules = custom.get(byPlural) ?? custom.get(byKind);
       const rules = userRules ?? builtin.get(byPlural) ?? builtin.get(byKind) ?? [];
       const key = userRules ? (custom.has(byPlural) ? byPlural : byKind) : byKind;
-      const health = kindHealth(key, rules);
-      cache.set(byPlural, health);
+      const health = statusDeclared === false ? statusless(kindHealth(key, rules)) : kindHealth(key, rules);
+      cache.set(cacheKey, health);
       return health;
+    },
+  };
+}
+
+function statusless(inner: KindHealth): KindHealth {
+  return {
+    assess(obj) {
+      const v = inner.assess(obj);
+      return v.state === "InProgress" && v.reason === "no status"
+        ? { state: "Current", reason: "no status in schema" }
+        : v;
     },
   };
 }
