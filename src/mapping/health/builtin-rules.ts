@@ -253,7 +253,8 @@ export const BUILTIN_HEALTH_RULES: Readonly<Record<string, KindRulesSource>> = {
 
   // Strimzi Kafka: condition Ready=True when reconciled; NotReady=True reason Creating while
   // being deployed, NotReady=True with an exception name as reason when reconciliation fails;
-  // Warning=True is a deprecation notice, not a failure.
+  // Warning=True is a deprecation notice, not a failure; ReconciliationPaused=True (annotation
+  // strimzi.io/pause-reconciliation) replaces the other conditions while paused.
   "Kafka.kafka.strimzi.io": {
     failed: [
       {
@@ -264,9 +265,15 @@ export const BUILTIN_HEALTH_RULES: Readonly<Record<string, KindRulesSource>> = {
     inProgress: [
       { when: GENERATION_LAG, reason: "generation not observed" },
       { when: cond("NotReady", "True"), reason: "creating" },
-      { when: `!${cond("Ready", "True")}`, reason: "not ready" },
+      {
+        when: `!${cond("Ready", "True")} && !${cond("ReconciliationPaused", "True")}`,
+        reason: "not ready",
+      },
     ],
-    current: [{ when: cond("Ready", "True"), reason: "ready" }],
+    current: [
+      { when: cond("ReconciliationPaused", "True"), reason: "reconciliation paused" },
+      { when: cond("Ready", "True"), reason: "ready" },
+    ],
   },
 
   // KEDA ScaledObject: Ready (False: the scaler or its target cannot be read), Active (whether
@@ -287,12 +294,15 @@ export const BUILTIN_HEALTH_RULES: Readonly<Record<string, KindRulesSource>> = {
   },
 
   // Gateway API Gateway: conditions Accepted and Programmed (False reason Pending while the
-  // implementation works on it), and per listener (status.listeners[].conditions) Accepted,
+  // implementation works on it, AddressNotAssigned while the load balancer gets its address), and per listener (status.listeners[].conditions) Accepted,
   // Programmed, ResolvedRefs, Conflicted.
   "Gateway.gateway.networking.k8s.io": {
     failed: [
       { when: cond("Accepted", "False", "c.?reason.orValue('') != 'Pending'"), reason: "not accepted" },
-      { when: cond("Programmed", "False", "c.?reason.orValue('') != 'Pending'"), reason: "not programmed" },
+      {
+        when: cond("Programmed", "False", "!(c.?reason.orValue('') in ['Pending', 'AddressNotAssigned'])"),
+        reason: "not programmed",
+      },
       {
         when: "self.?status.?listeners.orValue([]).exists(l, l.?conditions.orValue([]).exists(c, (c.?type.orValue('') == 'Conflicted' && c.?status.orValue('') == 'True') || (c.?type.orValue('') in ['Accepted', 'ResolvedRefs', 'Programmed'] && c.?status.orValue('') == 'False' && c.?reason.orValue('') != 'Pending')))",
         reason: "listener invalid",
