@@ -439,7 +439,14 @@ export class KindStore {
       this.smallestWaiting = Number.POSITIVE_INFINITY;
       return;
     }
-    if (this.maxSeries - this.seriesTotal < this.smallestWaiting) return;
+    const room = this.maxSeries - this.seriesTotal;
+    if (room < this.smallestWaiting) return;
+    // The bound may be stale (its object was admitted or deleted since): make it exact, once.
+    let smallest = Number.POSITIVE_INFINITY;
+    for (const entry of this.objects.values())
+      if (entry.waiting > 0 && entry.waiting < smallest) smallest = entry.waiting;
+    this.smallestWaiting = smallest;
+    if (room < smallest) return;
     for (const listener of this.roomListeners) listener();
   }
 

@@ -117,7 +117,7 @@ export function createSelfMetrics(version: string): SelfMetrics {
     }),
     watchRestarts: new Counter({
       name: "cr_exporter_watch_restarts_total",
-      help: "Watches restarted, by reason (timeout, closed, gone, idle, error, forbidden).",
+      help: "Watches restarted, by reason (closed, gone, idle, error, forbidden, relist: to admit objects waiting over the series limit).",
       labelNames: ["group", "kind", "reason"],
       registers: r,
     }),

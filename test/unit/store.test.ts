@@ -169,6 +169,25 @@ describe("MetricStore", () => {
     assert.equal(asked, 2);
   });
 
+  it("does not ask for a relist for room that fits no waiting object, after the smallest was admitted", () => {
+    const kind = new MetricStore().kind("a.g", 3);
+    const series = (n: number, tag: string) => [
+      gauge("f", Array.from({ length: n }, (_, i) => `f{o="${tag}",i="${i}"} 1\n`).join("")),
+    ];
+    let asked = 0;
+    kind.onRoom(() => asked++);
+    kind.upsert("ns/big", series(3, "big"), undefined);
+    kind.upsert("ns/small", series(1, "small"), undefined); // waits, wants 1
+    kind.upsert("ns/other", series(2, "other"), undefined); // waits, wants 2
+    kind.upsert("ns/big", series(2, "big"), undefined); // room 1: small fits
+    assert.equal(asked, 1);
+    kind.upsert("ns/small", series(1, "small"), undefined); // the relist admits it; room 0
+    kind.upsert("ns/big", series(1, "big"), undefined); // room 1: only "other" waits, wanting 2
+    assert.equal(asked, 1);
+    kind.upsert("ns/big", series(0, "big"), undefined); // room 2: now it fits
+    assert.equal(asked, 2);
+  });
+
   it("dropKind removes all of a kind's series and its families' headers", () => {
     const store = new MetricStore();
     store
