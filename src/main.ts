@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { KubeConfig } from "@kubernetes/client-node";
 import { helpText, loadOptions, type Options, OptionsError } from "./config/options.ts";
-import { RESTART_ONLY, watchConfig } from "./config/reload.ts";
+import { startConfigReload } from "./config/reload.ts";
 import { close, type HttpOptions, listen, metricsApp, type Readiness, telemetryApp } from "./http/server.ts";
 import { loadWebConfig } from "./http/web-config.ts";
 import { KubeClient } from "./kube/client.ts";
@@ -86,16 +86,6 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-const MAPPING_KEYS: ReadonlyArray<keyof Options> = [
-  "mode",
-  "metricPrefix",
-  "specFields",
-  "metricLabelsAllowlist",
-  "metricAnnotationsAllowlist",
-  "customResourceStateConfigFile",
-  "customResourceStateConfig",
-];
-
 function kindsOptions(options: Options): KindsOptions {
   return {
     selection: {
@@ -141,7 +131,7 @@ export async function startExporter(
   };
   let readiness: Readiness;
   let stopSource: () => Promise<void>;
-  let reconfigure: ((next: Options, changed: Array<keyof Options>) => void) | undefined;
+  let reconfigure: ((next: Options, remap: boolean) => void) | undefined;
   if (options.fromFiles) {
     const files = new FilesController(
       options.fromFiles,
@@ -174,36 +164,15 @@ export async function startExporter(
       ],
     };
     stopSource = () => kinds.stop();
-    reconfigure = (next, changed) => {
-      const remap = changed.some((k) => MAPPING_KEYS.includes(k));
+    reconfigure = (next, remap) =>
       kinds.reconfigure(remap ? buildMappers(next) : undefined, kindsOptions(next));
-    };
   }
 
-  let current = options;
-  const reloadPaths = [options.config, options.customResourceStateConfigFile].filter((p) => p !== undefined);
-  const stopWatching =
-    reloadPaths.length > 0 && reconfigure
-      ? watchConfig(reloadPaths, argv, env, () => current, {
-          applied: (next, changed) => {
-            const ignored = changed.filter((k) => RESTART_ONLY.includes(k));
-            const effective = changed.filter((k) => !RESTART_ONLY.includes(k));
-            reconfigure(next, effective); // throws on a bad CRS config: caught as a failed reload
-            if (next.logLevel !== current.logLevel) log.level = next.logLevel;
-            current = { ...next, ...Object.fromEntries(ignored.map((k) => [k, current[k]])) };
-            metrics.configReloads.inc({ result: "success" });
-            metrics.configLastReloadSuccess.set(1);
-            log.info({ changed: effective }, "config reloaded");
-            if (ignored.length > 0)
-              log.warn({ settings: ignored }, "these settings take effect only after a restart");
-          },
-          failed: (err) => {
-            metrics.configReloads.inc({ result: "failure" });
-            metrics.configLastReloadSuccess.set(0);
-            log.error({ err: err.message }, "config reload failed; keeping the previous config");
-          },
-        })
-      : () => {};
+  // Reloads of the config files apply each changed setting by its policy (config/options.ts);
+  // a throw here (e.g. a bad CRS config) keeps the previous settings and counts a failed reload.
+  const stopWatching = reconfigure
+    ? startConfigReload(options, argv, env, { log, metrics, apply: reconfigure })
+    : () => {};
   metrics.configLastReloadSuccess.set(1);
 
   const webConfig = options.webConfigFile ? loadWebConfig(options.webConfigFile) : undefined;
@@ -257,6 +226,11 @@ async function main(): Promise<void> {
   try {
     running = await startExporter(options, log, process.argv.slice(2), process.env);
   } catch (err) {
+    // A setting found wrong only while starting (e.g. the CRS config's content) is a usage error too.
+    if (err instanceof OptionsError) {
+      console.error(`cr-exporter: ${err.message}\nRun with --help for the list of flags.`);
+      process.exit(2);
+    }
     log.fatal({ err: (err as Error).message }, "cannot start");
     process.exit(1);
   }

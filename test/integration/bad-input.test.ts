@@ -1,6 +1,11 @@
 // Hostile status values through the real API server: the exposition stays valid (our strict
 // parser and Prometheus' own), bounded in size, and what is capped or dropped is counted.
+// Bad settings on the command line: the exporter refuses to start, exit 2, naming flag and value.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { CustomObjectsApi } from "@kubernetes/client-node";
 import { type Cluster, startCluster } from "../cluster/cluster.ts";
@@ -100,5 +105,69 @@ describe("bad input through the API server", { timeout: 180_000 }, () => {
       exporter.logs.some((l) => l.kind === "Thing" && typeof l.reason === "string"),
       "the reasons are logged (rate-limited) with the kind",
     );
+  });
+});
+
+describe("bad settings on the command line", { timeout: 120_000 }, () => {
+  const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
+  let dir: string;
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "bad-settings-"));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Run the CLI (on an empty --from-files dir: no cluster needed); its exit code and stderr. */
+  const run = (args: readonly string[]) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [MAIN, "--from-files", dir, "--host", "127.0.0.1", "--port", "0", "--telemetry-port", "0", ...args],
+        { timeout: 30_000 },
+        (err, _stdout, stderr) =>
+          resolve({ code: err ? ((err.code as number | undefined) ?? null) : 0, stderr }),
+      );
+    });
+
+  const cases: Array<[string[], RegExp]> = [
+    [["--port", "0x50"], /--port: expected a decimal integer, got "0x50"/],
+    [["--telemetry-port", "1e3"], /--telemetry-port: expected a decimal integer, got "1e3"/],
+    [["--namespaces", "default,Bad_NS!"], /--namespaces: "Bad_NS!" is not a namespace name/],
+    [["--spec-fields", ".."], /--spec-fields: "\.\." is not a \.spec field path/],
+    [["--label-selector", "tier in prod"], /--label-selector: invalid label selector "tier in prod"/],
+    [["--field-selector", "metadata.name"], /--field-selector: invalid field selector "metadata.name"/],
+    [["--crd-label-selector", "a=b_"], /--crd-label-selector: invalid label selector "a=b_"/],
+    [
+      ["--kind-selectors", '{"things.bad.example.com":{"labelSelector":"!"}}'],
+      /--kind-selectors: at things\.bad\.example\.com\.labelSelector: invalid label selector "!"/,
+    ],
+    [["--metric-labels-allowlist", "foo"], /--metric-labels-allowlist: expected "=" after "foo"/],
+    [
+      ["--custom-resource-state-config", "spec: 5"],
+      /--custom-resource-state-config: spec: expected a mapping, got "5"/,
+    ],
+  ];
+  for (const [args, message] of cases) {
+    it(`${args.join(" ")}: exit 2, the flag and the value named`, async () => {
+      const { code, stderr } = await run(args);
+      assert.equal(code, 2, stderr);
+      assert.match(stderr, message);
+      assert.match(stderr, /Run with --help/);
+    });
+  }
+
+  it("a CRS config file with spec: 5 is refused at start like kube-state-metrics refuses it", async () => {
+    const file = join(dir, "crs.yaml");
+    writeFileSync(file, "kind: CustomResourceStateMetrics\nspec: 5\n");
+    try {
+      const { code, stderr } = await run(["--custom-resource-state-config-file", file]);
+      assert.equal(code, 2, stderr);
+      assert.match(
+        stderr,
+        /--custom-resource-state-config-file .*crs\.yaml: spec: expected a mapping, got "5"/,
+      );
+    } finally {
+      rmSync(file);
+    }
   });
 });
