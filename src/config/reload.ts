@@ -8,14 +8,6 @@ import type { Logger } from "../telemetry/log.ts";
 import type { SelfMetrics } from "../telemetry/metrics.ts";
 import { loadOptions, type Options, RELOAD_POLICY } from "./options.ts";
 
-/**
- * The restart-only settings, for callers that still classify changes themselves.
- * @deprecated use reloadHandlers / startConfigReload, which read the policies from the schema.
- */
-export const RESTART_ONLY: ReadonlyArray<keyof Options> = (
-  Object.keys(RELOAD_POLICY) as Array<keyof Options>
-).filter((k) => RELOAD_POLICY[k] === "restart");
-
 export function changedKeys(a: Options, b: Options): Array<keyof Options> {
   return (Object.keys(b) as Array<keyof Options>).filter(
     (k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]),
