@@ -32,6 +32,9 @@ function field(path: string, values: readonly string[]): string {
   return `self.?status${chain}.orValue('') in [${values.map((v) => `'${v}'`).join(", ")}]`;
 }
 
+/** A condition (in status.conditions) whose own observedGeneration is behind metadata.generation. */
+const CONDITION_GENERATION_LAG = `has(self.metadata.generation) && ${CONDITIONS}.exists(c, c.?observedGeneration.orValue(self.metadata.generation) < self.metadata.generation)`;
+
 /** metadata.generation ahead of status.observedGeneration (a number or a numeric string). */
 const GENERATION_LAG =
   "has(self.metadata.generation) && has(self.status) && has(self.status.observedGeneration) && " +
@@ -91,7 +94,7 @@ export const BUILTIN_HEALTH_RULES: Readonly<Record<string, KindRulesSource>> = {
       },
       {
         when: cond("Released", "False", "c.?reason.orValue('').endsWith('Failed')"),
-        reason: "release failed",
+        reason: "Released=False",
       },
       { when: cond("TestSuccess", "False"), reason: "tests failed" },
     ],
@@ -310,7 +313,7 @@ export const BUILTIN_HEALTH_RULES: Readonly<Record<string, KindRulesSource>> = {
     ],
     inProgress: [
       {
-        when: `has(self.metadata.generation) && ${CONDITIONS}.exists(c, c.?observedGeneration.orValue(self.metadata.generation) < self.metadata.generation)`,
+        when: CONDITION_GENERATION_LAG,
         reason: "generation not observed",
       },
       {
@@ -352,7 +355,12 @@ export const BUILTIN_HEALTH_RULES: Readonly<Record<string, KindRulesSource>> = {
       { when: cond("Available", "Degraded"), reason: "available Degraded" },
     ],
     inProgress: [
-      { when: GENERATION_LAG, reason: "generation not observed" },
+      // Conditions carry the generation they describe (no status.observedGeneration); a paused
+      // object is not reconciled on purpose.
+      {
+        when: `!self.?spec.?paused.orValue(false) && ${CONDITION_GENERATION_LAG}`,
+        reason: "generation not observed",
+      },
       { when: cond("Available", ["False", "Unknown"]), reason: "not available" },
     ],
     current: [{ when: cond("Available", "True"), reason: "available" }],
@@ -395,11 +403,12 @@ export const BUILTIN_HEALTH_RULES: Readonly<Record<string, KindRulesSource>> = {
     current: [{ when: cond("Ready", "True"), reason: "ready" }],
   },
 
-  // External Secrets Operator ExternalSecret: Ready (True SecretSynced; False SecretSyncedError;
-  // False SecretDeleted with deletionPolicy Delete when the provider's secret is gone).
+  // External Secrets Operator ExternalSecret: Ready (True SecretSynced; False SecretSyncedError
+  // when the provider cannot be read; False SecretMissing while a Merge target does not exist
+  // yet; False SecretDeleted with deletionPolicy Delete when the provider's secret is gone).
   "ExternalSecret.external-secrets.io": {
     failed: [
-      { when: cond("Ready", "False", "c.?reason.orValue('') != 'SecretDeleted'"), reason: "sync error" },
+      { when: cond("Ready", "False", "c.?reason.orValue('').endsWith('Error')"), reason: "sync error" },
     ],
     inProgress: [
       { when: GENERATION_LAG, reason: "generation not observed" },
