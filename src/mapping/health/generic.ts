@@ -78,7 +78,7 @@ const POSITIVE_TYPES = new Set([
   "Resolved",
 ]);
 const POSITIVE_TYPE_PATTERN =
-  /^[A-Z][A-Za-z]*(?:Ready|Available|Healthy|Synced|Succeeded|Accepted|Reconciled)$/;
+  /^[A-Z][A-Za-z.]*(?:Ready|Available|Healthy|Synced|Succeeded|Accepted|Reconciled)$/;
 
 /** A condition reason that says the controller failed, rather than is still working. */
 const FAILURE_REASON_PATTERN =
