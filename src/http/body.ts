@@ -74,10 +74,20 @@ export async function writeBody(
     while (free.length === 0 && !failed) await new Promise<void>((resolve) => (waiting = resolve));
     return failed ? undefined : free.pop();
   };
+  // The gzip header goes with the first piece, not before: until a byte is written, the response
+  // headers are not sent either, and a scrape that fails can still be answered 500.
+  let headerWritten = false;
+  const writeGzip = (bytes: Buffer) => {
+    if (!headerWritten) {
+      headerWritten = true;
+      sink.write(gzip!.header());
+    }
+    sink.write(bytes);
+  };
   /** Hands `bytes` to the sink; `owner` is the pooled Buffer they live in, if any. */
   const send = (bytes: Buffer, owner?: Buffer) => {
     if (gzip) {
-      sink.write(gzip.piece(bytes));
+      writeGzip(gzip.piece(bytes));
       if (owner) free.push(owner);
     } else if (owner) sink.write(bytes, release(owner));
     else sink.write(bytes);
@@ -89,7 +99,6 @@ export async function writeBody(
     return !failed;
   };
 
-  if (gzip) sink.write(gzip.header());
   let buffer: Buffer | undefined;
   let used = 0;
   /** Bytes handed to the sink since the last yield to the event loop. */
@@ -114,7 +123,7 @@ export async function writeBody(
       if (next.done) {
         sendPending();
         if (failed) return undefined;
-        if (gzip) sink.write(gzip.trailer());
+        if (gzip) writeGzip(gzip.trailer());
         sink.end();
         return next.value;
       }
@@ -123,7 +132,7 @@ export async function writeBody(
         // A chunk the store keeps compressed (gzip scrapes only): written as it is.
         if (!gzip) throw new Error("a compressed piece in a plain scrape");
         sendPending();
-        sink.write(gzip.add(item));
+        writeGzip(gzip.add(item));
         sent += item.bytes;
         if (!(await paused())) return undefined;
         continue;

@@ -65,24 +65,5 @@ export function* renderScrape(
   return bytes;
 }
 
-/**
- * Pick the format from an Accept header: OpenMetrics when the client lists it with a
- * higher (or equal) q than text/plain, as Prometheus does when it prefers OpenMetrics.
- */
-export function negotiateFormat(accept: string | undefined): ExpositionFormat {
-  if (!accept) return "text";
-  let om = -1;
-  let text = -1;
-  for (const part of accept.split(",")) {
-    const [type = "", ...params] = part.trim().split(";");
-    let q = 1;
-    for (const p of params) {
-      const [k, v] = p.trim().split("=");
-      if (k === "q" && v !== undefined) q = Number.parseFloat(v) || 0;
-    }
-    const t = type.trim().toLowerCase();
-    if (t === "application/openmetrics-text") om = Math.max(om, q);
-    else if (t === "text/plain" || t === "*/*") text = Math.max(text, q);
-  }
-  return om > 0 && om >= text ? "openmetrics" : "text";
-}
+// Accept / Accept-Encoding negotiation lives in negotiate.ts.
+export { negotiateFormat } from "./negotiate.ts";
