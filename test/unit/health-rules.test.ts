@@ -277,6 +277,7 @@ describe("built-in rules", () => {
           { maxLength: 2 },
         ),
         operationState: fc.record({ phase: word }, { requiredKeys: [] }),
+        validationMessages: fc.array(fc.record({ level: word }, { requiredKeys: [] }), { maxLength: 2 }),
       },
       { requiredKeys: [] },
     );

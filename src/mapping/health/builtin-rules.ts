@@ -42,6 +42,20 @@ const GENERATION_LAG =
   "int(self.status.observedGeneration) < int(self.metadata.generation)) : " +
   "self.status.observedGeneration < self.metadata.generation)";
 
+const ISTIO_RULES: KindRulesSource = {
+  failed: [
+    {
+      when: "self.?status.?validationMessages.orValue([]).exists(m, m.?level.orValue('') == 'ERROR')",
+      reason: "validation error",
+    },
+  ],
+  inProgress: [
+    { when: GENERATION_LAG, reason: "generation not observed" },
+    { when: cond("Reconciled", ["False", "Unknown"]), reason: "proxies not up to date" },
+  ],
+  current: [{ when: cond("Reconciled", "True"), reason: "reconciled" }],
+};
+
 export const BUILTIN_HEALTH_RULES: Readonly<Record<string, KindRulesSource>> = {
   // cert-manager v1.x Certificate: Ready; Issuing (True while a certificate is being issued,
   // False reason Failed after a failed attempt); failedIssuanceAttempts counts failures until one
@@ -457,6 +471,15 @@ export const BUILTIN_HEALTH_RULES: Readonly<Record<string, KindRulesSource>> = {
     ],
     current: [{ when: field("phase", ["Completed"]), reason: "completed" }],
   },
+
+  // Istio networking kinds (IstioStatus): validationMessages from the in-cluster analysis (level
+  // ERROR, WARNING, INFO), a Reconciled condition (False while proxies are being updated), a string
+  // observedGeneration. Only errors fail: warnings and infos are advice.
+  "VirtualService.networking.istio.io": ISTIO_RULES,
+  "DestinationRule.networking.istio.io": ISTIO_RULES,
+  "Gateway.networking.istio.io": ISTIO_RULES,
+  "ServiceEntry.networking.istio.io": ISTIO_RULES,
+  "Sidecar.networking.istio.io": ISTIO_RULES,
 
   // Elastic Cloud on Kubernetes Elasticsearch: status.health (green, yellow, red, unknown) and
   // status.phase (Ready, ApplyingChanges, MigratingData, Invalid). Yellow = replicas not
