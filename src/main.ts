@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Entry point: settings → source (cluster or files) → mappers → store → HTTP.
+// Entry point: options → source (cluster or files) → mappers → store → HTTP.
 
 import { readFileSync } from "node:fs";
 import { KubeConfig } from "@kubernetes/client-node";
@@ -9,11 +9,12 @@ import { close, type HttpOptions, listen, metricsApp, type Readiness, telemetryA
 import { loadWebConfig } from "./http/web-config.ts";
 import { KubeClient } from "./kube/client.ts";
 import { FilesController } from "./kube/file-kinds.ts";
-import { KindsController, type KindsOptions } from "./kube/kinds.ts";
+import { KindsController } from "./kube/kinds.ts";
 import { ownsUid } from "./kube/shard.ts";
+import type { MapperBinding, Source, SourceOptions } from "./kube/source.ts";
 import { createAutoMapper, parseAllowlist } from "./mapping/auto/index.ts";
+import { compileHealthRules, HealthRuleError, type HealthRuleSet } from "./mapping/health/index.ts";
 import { createKsmMapper, type KsmConfig, KsmConfigError, parseKsmConfig } from "./mapping/ksm/index.ts";
-import type { Mapper } from "./mapping/types.ts";
 import type { PipelineContext } from "./pipeline.ts";
 import { MetricStore } from "./store/store.ts";
 import { createLogger, type Logger, RateLimitedLog } from "./telemetry/log.ts";
@@ -23,11 +24,12 @@ const VERSION = (
   JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
 ).version;
 
-function buildMappers(options: Options): Mapper[] {
-  const mappers: Mapper[] = [];
+/** The mappers, each with what it reads: auto mode every kind, a ksm config its resources. */
+function buildMappers(options: Options): MapperBinding[] {
+  const mappers: MapperBinding[] = [];
   if (options.mode === "auto") {
-    mappers.push(
-      createAutoMapper({
+    mappers.push({
+      mapper: createAutoMapper({
         prefix: options.metricPrefix,
         specFields: options.specFields,
         labelsAllowlist: parseAllowlist(options.metricLabelsAllowlist, "--metric-labels-allowlist"),
@@ -35,12 +37,25 @@ function buildMappers(options: Options): Mapper[] {
           options.metricAnnotationsAllowlist,
           "--metric-annotations-allowlist",
         ),
+        listItemsMax: options.listItemsMax,
+        seriesLimitPerObject: options.seriesLimitPerObject,
+        health: loadHealthRules(options),
       }),
-    );
+    });
   }
   const ksm = loadKsmConfig(options);
-  if (ksm) mappers.push(createKsmMapper(ksm));
+  if (ksm) mappers.push({ mapper: createKsmMapper(ksm), resources: ksm.resources });
   return mappers;
+}
+
+/** The built-in health rules plus the config's `healthRules`, compiled once (a bad rule is a usage error). */
+function loadHealthRules(options: Options): HealthRuleSet {
+  try {
+    return compileHealthRules(options.healthRules);
+  } catch (err) {
+    if (err instanceof HealthRuleError) throw new OptionsError(`healthRules: ${err.message}`);
+    throw err;
+  }
 }
 
 /**
@@ -86,7 +101,7 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-function kindsOptions(options: Options): KindsOptions {
+function sourceOptions(options: Options): SourceOptions {
   return {
     selection: {
       includeGroups: options.includeGroups,
@@ -111,6 +126,20 @@ function kindsOptions(options: Options): KindsOptions {
   };
 }
 
+/** /readyz from the source: one line per status entry, its reason after the state. */
+function readinessOf(source: Source): Readiness {
+  return {
+    ready: () => source.ready(),
+    detail: () =>
+      source.status().map((s) => ({
+        kind: s.key,
+        synced: s.state === "synced",
+        forbidden: s.state === "forbidden",
+        state: s.detail === undefined ? s.state : `${s.state}: ${s.detail}`,
+      })),
+  };
+}
+
 /**
  * Start the exporter with resolved options. `argv`/`env` are what the options came from, so a
  * change of the --config file (or the CRS config file) can be reloaded from the same sources.
@@ -129,60 +158,33 @@ export async function startExporter(
     warnings: new RateLimitedLog(log),
     owns: (uid) => ownsUid(uid, options.shard, options.totalShards),
   };
-  let readiness: Readiness;
-  let stopSource: () => Promise<void>;
-  let reconfigure: ((next: Options, remap: boolean) => void) | undefined;
-  if (options.fromFiles) {
-    const files = new FilesController(
-      options.fromFiles,
-      mappers,
-      store,
-      ctx,
-      log,
-      kindsOptions(options).selection,
-      options.seriesLimitPerKind,
-    );
-    files.start();
-    readiness = {
-      ready: () => files.loaded,
-      detail: () => files.kindKeys().map((kind) => ({ kind, synced: true, forbidden: false })),
-    };
-    stopSource = async () => files.stop();
-  } else {
-    const client = new KubeClient(loadKubeConfig(options));
-    const kinds = new KindsController(client, mappers, store, ctx, log, kindsOptions(options));
-    kinds.start();
-    readiness = {
-      ready: () => kinds.ready(),
-      detail: () => [
-        {
-          kind: "customresourcedefinitions.apiextensions.k8s.io",
-          synced: kinds.crdsSynced(),
-          forbidden: false,
-        },
-        ...kinds.status().map((k) => ({ kind: k.key, synced: k.synced, forbidden: k.forbidden })),
-      ],
-    };
-    stopSource = () => kinds.stop();
-    reconfigure = (next, remap) =>
-      kinds.reconfigure(remap ? buildMappers(next) : undefined, kindsOptions(next));
-  }
-
+  const source: Source = options.fromFiles
+    ? new FilesController(options.fromFiles, mappers, store, ctx, log, sourceOptions(options))
+    : new KindsController(
+        new KubeClient(loadKubeConfig(options)),
+        mappers,
+        store,
+        ctx,
+        log,
+        sourceOptions(options),
+      );
+  source.start();
   // Reloads of the config files apply each changed setting by its policy (config/options.ts);
   // a throw here (e.g. a bad CRS config) keeps the previous settings and counts a failed reload.
-  const stopWatching = reconfigure
-    ? startConfigReload(options, argv, env, { log, metrics, apply: reconfigure })
-    : () => {};
-  metrics.configLastReloadSuccess.set(1);
+  const stopWatching = startConfigReload(options, argv, env, {
+    log,
+    metrics,
+    apply: (next, remap) => source.reconfigure(remap ? buildMappers(next) : undefined, sourceOptions(next)),
+  });
 
   const webConfig = options.webConfigFile ? loadWebConfig(options.webConfigFile) : undefined;
-  const http: HttpOptions = { webConfig, maxConcurrentScrapes: options.maxConcurrentScrapes };
+  const http: HttpOptions = { webConfig, maxConcurrentScrapes: options.maxConcurrentScrapes, log };
   const onTlsReload = (err?: Error) =>
     err
       ? log.error({ err: err.message }, "TLS certificate reload failed; keeping the previous one")
       : log.info("TLS certificate reloaded");
   const main = await listen(
-    metricsApp(store, readiness, metrics, http),
+    metricsApp(store, readinessOf(source), metrics, http),
     options.host,
     options.port,
     webConfig,
@@ -203,7 +205,7 @@ export async function startExporter(
     telemetryPort: telemetry.port,
     async stop() {
       stopWatching();
-      await stopSource();
+      await source.stop();
       await Promise.all([close(main.server), close(telemetry.server)]);
     },
   };

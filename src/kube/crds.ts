@@ -17,7 +17,7 @@ export interface Crd {
       schema?: { openAPIV3Schema?: JsonSchema };
     }>;
   };
-  status?: { conditions?: Array<{ type?: string; status?: string }> };
+  status?: { conditions?: Array<{ type?: string; status?: string; reason?: string; message?: string }> };
 }
 
 const KUBE_VERSION = /^v(\d+)(?:(alpha|beta)(\d+))?$/;
@@ -59,8 +59,18 @@ export function servedVersions(crd: Crd): string[] {
     .sort(compareVersionPriority);
 }
 
-export function isEstablished(crd: Crd): boolean {
-  return (crd.status?.conditions ?? []).some((c) => c.type === "Established" && c.status === "True");
+/**
+ * Why the API server does not serve this CRD's objects yet, or undefined once it is Established.
+ * A CRD whose names conflict with another's stays NamesAccepted=False, never Established.
+ */
+export function notEstablished(crd: Crd): string | undefined {
+  const conditions = crd.status?.conditions ?? [];
+  if (conditions.some((c) => c.type === "Established" && c.status === "True")) return undefined;
+  const failed = conditions.find((c) => c.status === "False" && c.type === "NamesAccepted");
+  const shown = failed ?? conditions.find((c) => c.type === "Established");
+  if (!shown) return "not Established yet";
+  const why = [shown.reason, shown.message].filter((s) => s).join(": ");
+  return `${shown.type}=${shown.status}${why ? ` (${why})` : ""}`;
 }
 
 /** What the mappers get for the CRD's preferred served version; undefined if it serves none. */
@@ -131,4 +141,90 @@ export function resourcePath(
 ): string {
   const ns = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : "";
   return `/apis/${info.group}/${info.version}${ns}/${info.plural}`;
+}
+
+/**
+ * A resource of a kube-state-metrics config (`groupVersionKind`): the group is required;
+ * `version` and `kind` may be "" or "*" (any).
+ */
+export interface ConfigResource {
+  readonly group: string;
+  readonly version: string;
+  readonly kind: string;
+}
+
+const anyValue = (s: string) => s === "" || s === "*";
+
+/** Whether a config resource names this CRD's group and kind. */
+export function namesCrd(resource: ConfigResource, crd: Crd): boolean {
+  return (
+    resource.group === crd.spec?.group && (anyValue(resource.kind) || resource.kind === crd.spec.names?.kind)
+  );
+}
+
+/**
+ * The version a config resource is read at on this CRD: the version it names, as long as it is
+ * served (preferred or not), or the preferred served version for a wildcard; undefined when the
+ * CRD does not serve it.
+ */
+export function configVersion(resource: ConfigResource, crd: Crd): string | undefined {
+  const served = servedVersions(crd);
+  if (anyValue(resource.version)) return served[0];
+  return served.includes(resource.version) ? resource.version : undefined;
+}
+
+/**
+ * The versions of a CRD to read and, for each, which readers (by index) read it there. A reader
+ * without `resources` (auto mode) reads every kind at its preferred served version; one with
+ * `resources` (a kube-state-metrics config) reads the version each resource naming the kind
+ * resolves to. Two readers needing different versions of one kind cost two list+watch loops.
+ */
+export function plannedVersions(
+  crd: Crd,
+  readers: ReadonlyArray<{ readonly resources?: readonly ConfigResource[] }>,
+): Map<string, number[]> {
+  const plan = new Map<string, number[]>();
+  const add = (version: string | undefined, reader: number) => {
+    if (version === undefined) return;
+    const list = plan.get(version) ?? [];
+    if (!list.includes(reader)) list.push(reader);
+    plan.set(version, list);
+  };
+  readers.forEach((reader, i) => {
+    if (!reader.resources) add(preferredServedVersion(crd), i);
+    else for (const r of reader.resources) if (namesCrd(r, crd)) add(configVersion(r, crd), i);
+  });
+  return plan;
+}
+
+/** Labels of a config resource in self-metrics and logs: wildcards shown as "*". */
+export function configResourceLabels(r: ConfigResource): { group: string; version: string; kind: string } {
+  return { group: r.group, version: r.version || "*", kind: r.kind || "*" };
+}
+
+/**
+ * Why a config resource reads nothing, or undefined when some CRD serves it. `unusable` says why
+ * a CRD cannot be read (not selected, not Established), or undefined when it can.
+ */
+export function unmatchedReason(
+  resource: ConfigResource,
+  crds: Iterable<Crd>,
+  unusable: (crd: Crd) => string | undefined,
+): string | undefined {
+  const naming = [...crds].filter((crd) => namesCrd(resource, crd));
+  const { group, version, kind } = configResourceLabels(resource);
+  if (naming.length === 0)
+    return kind === "*"
+      ? `no CustomResourceDefinition of group ${group}`
+      : `no CustomResourceDefinition of kind ${kind} in group ${group}`;
+  const usable = naming.filter((crd) => unusable(crd) === undefined);
+  if (usable.length === 0) {
+    const crd = naming[0] as Crd;
+    return `CRD ${crd.metadata?.name ?? "?"}: ${unusable(crd)}`;
+  }
+  if (usable.some((crd) => configVersion(resource, crd) !== undefined)) return undefined;
+  const served = [...new Set(usable.flatMap((crd) => servedVersions(crd)))];
+  return version === "*"
+    ? "the CRD serves no version"
+    : `version ${version} is not served (served: ${served.join(", ") || "none"})`;
 }

@@ -1,55 +1,74 @@
-// Kinds and objects from manifests on disk (--from-files): the file-system counterpart of
-// KindsController. Re-reads the directory when it changes, and applies the new contents the
-// way a relist does (objects gone from the files disappear from /metrics).
+// The file source (--from-files): kinds and objects from manifests on disk, no cluster. Re-reads
+// the directory when it changes, and applies the new contents the way a relist does (objects gone
+// from the files disappear from /metrics). CRDs become readings exactly as in the cluster source
+// (source.ts); an object is read as written, whatever served version it names.
 
 import { type FSWatcher, watch } from "node:fs";
-import type { Mapper } from "../mapping/types.ts";
-import { KindPipeline, type PipelineContext, RelistingSink } from "../pipeline.ts";
+import type { PipelineContext } from "../pipeline.ts";
+import { RelistingSink } from "../pipeline.ts";
 import type { MetricStore } from "../store/store.ts";
 import type { Logger } from "../telemetry/log.ts";
-import { isSelected, kindInfoFromCrd, kindKey, type Selection, servedVersions } from "./crds.ts";
+import { isSelected, kindInfoFromCrd, servedVersions } from "./crds.ts";
 import { readManifests } from "./files.ts";
+import {
+  configResources,
+  type MapperBinding,
+  openPipeline,
+  type Reading,
+  readingName,
+  readingsOf,
+  type Source,
+  type SourceOptions,
+  type SourceStatus,
+  UnmatchedReport,
+  unselected,
+} from "./source.ts";
 
-interface FileKind {
+interface FileReading {
+  readonly reading: Reading;
   readonly fingerprint: string;
   readonly sink: RelistingSink;
 }
 
-export class FilesController {
+export class FilesController implements Source {
   private readonly dir: string;
-  private readonly mappers: readonly Mapper[];
+  private bindings: readonly MapperBinding[];
+  private mapperGeneration = 0;
   private readonly store: MetricStore;
   private readonly ctx: PipelineContext;
   private readonly log: Logger;
-  private readonly selection: Selection;
-  private readonly seriesLimit: number;
-  private readonly kinds = new Map<string, FileKind>();
+  private options: SourceOptions;
+  private readonly watchForChanges: boolean;
+  /** Reading key (`plural.group/version`) → its sink. */
+  private readings = new Map<string, FileReading>();
+  private readonly unmatched: UnmatchedReport;
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
-  loaded = false;
+  private loaded = false;
 
   constructor(
     dir: string,
-    mappers: readonly Mapper[],
+    bindings: readonly MapperBinding[],
     store: MetricStore,
     ctx: PipelineContext,
     log: Logger,
-    selection: Selection,
-    seriesLimit: number,
+    options: SourceOptions,
+    watchForChanges = true,
   ) {
     this.dir = dir;
-    this.mappers = mappers;
+    this.bindings = bindings;
     this.store = store;
     this.ctx = ctx;
     this.log = log;
-    this.selection = selection;
-    this.seriesLimit = seriesLimit;
+    this.options = options;
+    this.watchForChanges = watchForChanges;
+    this.unmatched = new UnmatchedReport(ctx, log);
   }
 
   /** Load now, then reload whenever a file below the directory changes. */
-  start(watchForChanges = true): void {
+  start(): void {
     this.load();
-    if (!watchForChanges) return;
+    if (!this.watchForChanges) return;
     try {
       this.watcher = watch(this.dir, { recursive: true }, () => {
         clearTimeout(this.timer);
@@ -63,13 +82,32 @@ export class FilesController {
     }
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     clearTimeout(this.timer);
     this.watcher?.close();
   }
 
-  kindKeys(): string[] {
-    return [...this.kinds.keys()];
+  ready(): boolean {
+    return this.loaded;
+  }
+
+  status(): SourceStatus[] {
+    return [
+      ...[...this.readings.values()].map(
+        (r): SourceStatus => ({ key: readingName(r.reading), state: "synced", blocking: true }),
+      ),
+      ...this.unmatched.status(),
+    ];
+  }
+
+  reconfigure(bindings: readonly MapperBinding[] | undefined, options: SourceOptions): void {
+    if (bindings) {
+      this.bindings = bindings;
+      this.mapperGeneration++;
+    }
+    this.options = options;
+    for (const key of this.readings.keys()) this.store.kind(key).setMaxSeries(options.seriesLimitPerKind);
+    this.load();
   }
 
   /** Read every manifest and apply it; a bad document is logged and skipped, never fatal. */
@@ -83,37 +121,37 @@ export class FilesController {
     }
     for (const error of set.errors) this.log.warn({ error }, "skipped a manifest document");
 
-    // kind key → objects, for the CRDs that are selected.
-    const byApiKind = new Map<string, { key: string; served: string[] }>();
-    const wanted = new Map<string, { sink: RelistingSink; fingerprint: string }>();
+    // group + kind → the readings of that kind and the versions its objects may be written in.
+    const byApiKind = new Map<string, { keys: string[]; served: string[] }>();
+    const wanted = new Map<string, FileReading>();
     for (const crd of set.crds) {
       const info = kindInfoFromCrd(crd);
-      if (!info || !isSelected(info, this.selection)) continue;
-      const key = kindKey(info);
-      const fingerprint = `${info.version}\u0000${JSON.stringify(info.schema ?? null)}`;
-      const existing = this.kinds.get(key);
-      if (existing && existing.fingerprint === fingerprint) {
-        wanted.set(key, existing);
-      } else {
-        if (existing) this.store.dropKind(key);
-        const kindMappers = this.mappers.map((m) => m.forKind(info)).filter((m) => m !== undefined);
-        if (kindMappers.length === 0) continue;
-        const pipeline = new KindPipeline(
-          info,
-          kindMappers,
-          this.store.kind(key, this.seriesLimit),
-          this.ctx,
-        );
-        wanted.set(key, { sink: new RelistingSink(pipeline), fingerprint });
+      if (!info || !isSelected(info, this.options.selection)) continue;
+      const keys: string[] = [];
+      for (const reading of readingsOf(crd, this.bindings)) {
+        const fingerprint = JSON.stringify([
+          reading.info.version,
+          reading.info.schema ?? null,
+          reading.readers,
+          this.mapperGeneration,
+        ]);
+        const existing = this.readings.get(reading.key);
+        if (existing?.fingerprint === fingerprint) {
+          wanted.set(reading.key, existing);
+          keys.push(reading.key);
+          continue;
+        }
+        if (existing) this.store.dropKind(reading.key);
+        const pipeline = openPipeline(reading, this.store, this.ctx, this.options.seriesLimitPerKind);
+        if (!pipeline) continue;
+        wanted.set(reading.key, { reading, fingerprint, sink: new RelistingSink(pipeline) });
+        keys.push(reading.key);
       }
-      byApiKind.set(`${info.group}\u0000${info.kind}`, { key, served: servedVersions(crd) });
+      byApiKind.set(`${info.group}\u0000${info.kind}`, { keys, served: servedVersions(crd) });
     }
-    for (const key of this.kinds.keys()) if (!wanted.has(key)) this.store.dropKind(key);
-    this.kinds.clear();
-    for (const [key, kind] of wanted) {
-      this.kinds.set(key, kind);
-      kind.sink.listStart();
-    }
+    for (const key of this.readings.keys()) if (!wanted.has(key)) this.store.dropKind(key);
+    this.readings = wanted;
+    for (const r of wanted.values()) r.sink.listStart();
 
     let skipped = 0;
     for (const obj of set.objects) {
@@ -125,14 +163,17 @@ export class FilesController {
         skipped++;
         continue;
       }
-      this.kinds.get(target.key)?.sink.upsert(obj);
+      for (const key of target.keys) this.readings.get(key)?.sink.upsert(obj);
     }
-    for (const kind of this.kinds.values()) kind.sink.listDone();
+    for (const r of wanted.values()) r.sink.listDone();
+    this.unmatched.update(configResources(this.bindings), set.crds, (crd) =>
+      unselected(crd, this.options.selection),
+    );
     this.loaded = true;
     this.log.info(
       {
         dir: this.dir,
-        kinds: this.kinds.size,
+        kinds: new Set([...wanted.values()].map((r) => r.reading.kindKey)).size,
         objects: set.objects.length - skipped,
         skipped,
         errors: set.errors.length,

@@ -1,76 +1,79 @@
-// Which kinds are watched, driven by a watch on CustomResourceDefinitions: a CRD appearing
-// starts its kind's loop(s), a change of preferred version or schema restarts only that kind,
-// a CRD going away stops its loop and removes its series. Other kinds are never relisted.
+// The cluster source: which kinds are read, driven by a watch on CustomResourceDefinitions. A CRD
+// appearing (and Established) starts its readings: one list+watch per version some mapper needs
+// (auto mode: the preferred served version; a kube-state-metrics config: the version it names,
+// while served); a change of versions, schema or mappers restarts only that CRD's readings; a
+// CRD going away stops them and removes their series. Other kinds are never relisted.
 
-import type { KindInfo, Mapper } from "../mapping/types.ts";
-import { KindPipeline, type PipelineContext, RelistingSink } from "../pipeline.ts";
+import type { KindInfo } from "../mapping/types.ts";
+import { type KindPipeline, type PipelineContext, RelistingSink } from "../pipeline.ts";
 import type { MetricStore } from "../store/store.ts";
 import type { Logger } from "../telemetry/log.ts";
+import { type KindFreshness, removeKindSeries } from "../telemetry/metrics.ts";
 import type { KubeClient } from "./client.ts";
-import { type Crd, isSelected, kindInfoFromCrd, kindKey, resourcePath, type Selection } from "./crds.ts";
-import { ListWatch, type ListWatchOptions, type ListWatchSink } from "./list-watch.ts";
+import { type Crd, isSelected, kindInfoFromCrd, kindKey, notEstablished, resourcePath } from "./crds.ts";
+import { describeFreshness, ListWatch, type ListWatchSink, oldestFreshness } from "./list-watch.ts";
+import {
+  configResources,
+  type MapperBinding,
+  openPipeline,
+  type Reading,
+  readingName,
+  readingsOf,
+  type Source,
+  type SourceOptions,
+  type SourceStatus,
+  UnmatchedReport,
+  unselected,
+} from "./source.ts";
 
-export interface KindsOptions {
-  readonly selection: Selection;
-  /** Server-side label selector on CRDs. */
-  readonly crdLabelSelector?: string;
-  /** Namespaces to watch namespaced kinds in; empty = all namespaces. */
-  readonly namespaces: readonly string[];
-  readonly labelSelector?: string;
-  readonly fieldSelector?: string;
-  /** Per-kind selectors (keyed by plural.group), replacing the global ones for that kind. */
-  readonly kindSelectors?: Readonly<Record<string, { labelSelector?: string; fieldSelector?: string }>>;
-  readonly seriesLimitPerKind: number;
-  readonly listWatch: Omit<ListWatchOptions, "path" | "labelSelector" | "fieldSelector">;
-}
+const CRD_RESOURCE = "customresourcedefinitions.apiextensions.k8s.io";
 
-/** Status of one watched kind, for /readyz and logs. */
-export interface KindStatus {
-  readonly key: string;
-  readonly version: string;
-  readonly synced: boolean;
-  readonly forbidden: boolean;
-}
-
-interface WatchedKind {
-  readonly info: KindInfo;
-  /** What identifies "the same kind, same mapping": version + schema. */
+interface Watched {
+  readonly reading: Reading;
+  /** What identifies "the same reading, same mapping": version, schema, loop options, mappers. */
   readonly fingerprint: string;
   readonly loops: ListWatch[];
   readonly forbidden: Set<ListWatch>;
 }
 
-export class KindsController {
+export class KindsController implements Source {
   private readonly client: KubeClient;
-  private mappers: readonly Mapper[];
-  /** Bumped when the mappers change, so every kind's fingerprint changes with them. */
+  private bindings: readonly MapperBinding[];
+  /** Bumped when the mappers change, so every reading's fingerprint changes with them. */
   private mapperGeneration = 0;
   private readonly store: MetricStore;
   private readonly ctx: PipelineContext;
   private readonly log: Logger;
-  private options: KindsOptions;
-  private readonly kinds = new Map<string, WatchedKind>();
+  private options: SourceOptions;
+  /** Reading key (`plural.group/version`) → its loops. */
+  private readonly watched = new Map<string, Watched>();
+  /** Kind key (`plural.group`) → its readings, one per version read. */
+  private readonly byKind = new Map<string, Set<Watched>>();
   private crdLoop: ListWatch | undefined;
-  /** CRD name → kind key, for CRD deletions and relists. */
-  private readonly crdKinds = new Map<string, string>();
+  private crdForbidden = false;
   /** CRD name → the latest CRD seen, so a reconfiguration can re-evaluate every CRD. */
   private readonly crds = new Map<string, Crd>();
+  /** CRD name → why it is not Established, for the selected CRDs the API server does not serve. */
+  private readonly pending = new Map<string, string>();
+  private readonly unmatched: UnmatchedReport;
   private seenCrds: Set<string> | undefined;
 
   constructor(
     client: KubeClient,
-    mappers: readonly Mapper[],
+    bindings: readonly MapperBinding[],
     store: MetricStore,
     ctx: PipelineContext,
     log: Logger,
-    options: KindsOptions,
+    options: SourceOptions,
   ) {
     this.client = client;
-    this.mappers = mappers;
+    this.bindings = bindings;
     this.store = store;
     this.ctx = ctx;
     this.log = log;
     this.options = options;
+    this.unmatched = new UnmatchedReport(ctx, log);
+    ctx.metrics.kindFreshness = () => this.freshness();
   }
 
   start(): void {
@@ -83,15 +86,19 @@ export class KindsController {
         if (crd.metadata?.name) this.seenCrds?.add(crd.metadata.name);
         this.ctx.metrics.crdEvents.inc({ type: "upsert" });
         this.applyCrd(crd);
+        if (this.crdLoop?.synced) this.reportUnmatched();
       },
       remove: (obj) => {
         this.ctx.metrics.crdEvents.inc({ type: "delete" });
         this.removeCrd((obj as Crd).metadata?.name ?? "");
+        if (this.crdLoop?.synced) this.reportUnmatched();
       },
       listDone: () => {
         const seen = this.seenCrds ?? new Set();
-        for (const name of [...this.crdKinds.keys()]) if (!seen.has(name)) this.removeCrd(name);
+        for (const name of [...this.crds.keys()]) if (!seen.has(name)) this.removeCrd(name);
         this.seenCrds = undefined;
+        // Every CRD is known now: report the config resources that match none.
+        this.reportUnmatched();
       },
     };
     this.crdLoop = new ListWatch(
@@ -104,13 +111,12 @@ export class KindsController {
       sink,
       {
         restart: (reason, detail) =>
-          this.log.warn({ resource: "customresourcedefinitions", reason, detail }, "watch restarted"),
-        forbidden: (f) =>
-          f &&
-          this.log.error(
-            { resource: "customresourcedefinitions" },
-            "forbidden to list CustomResourceDefinitions",
-          ),
+          this.log.warn({ resource: CRD_RESOURCE, reason, detail }, "watch restarted"),
+        forbidden: (f) => {
+          this.crdForbidden = f;
+          if (f) this.log.error({ resource: CRD_RESOURCE }, "forbidden to list CustomResourceDefinitions");
+          else this.log.info({ resource: CRD_RESOURCE }, "access restored");
+        },
       },
     );
     this.crdLoop.start();
@@ -118,50 +124,74 @@ export class KindsController {
 
   async stop(): Promise<void> {
     await this.crdLoop?.stop();
-    await Promise.all([...this.kinds.keys()].map((key) => this.stopKind(key, "shutdown")));
+    await Promise.all([...this.watched.keys()].map((key) => this.stopReading(key, "shutdown")));
   }
 
-  /** True when the CRD list and every watched kind that is not forbidden have completed a list. */
+  /** True when the CRD list and every reading that is not forbidden have completed a list. */
   ready(): boolean {
     if (!this.crdLoop?.synced) return false;
-    return this.status().every((k) => k.synced || k.forbidden);
+    return [...this.watched.values()].every((w) => w.forbidden.size > 0 || w.loops.every((l) => l.synced));
   }
 
-  crdsSynced(): boolean {
-    return this.crdLoop?.synced ?? false;
-  }
-
-  status(): KindStatus[] {
-    return [...this.kinds.entries()].map(([key, k]) => ({
-      key,
-      version: k.info.version,
-      synced: k.loops.every((l) => l.synced),
-      forbidden: k.forbidden.size > 0,
-    }));
+  status(): SourceStatus[] {
+    const loop = this.crdLoop;
+    const out: SourceStatus[] = [
+      {
+        key: CRD_RESOURCE,
+        state: this.crdForbidden ? "forbidden" : loop?.synced ? "synced" : "listing",
+        detail: loop ? describeFreshness([loop]) : undefined,
+        blocking: true,
+      },
+    ];
+    for (const w of this.watched.values()) {
+      out.push({
+        key: readingName(w.reading),
+        state: w.forbidden.size > 0 ? "forbidden" : w.loops.every((l) => l.synced) ? "synced" : "listing",
+        // Stale data does not fail readiness (see docs/operations.md): it is shown and alerted on.
+        detail: describeFreshness(w.loops),
+        blocking: true,
+      });
+    }
+    for (const [name, reason] of this.pending)
+      out.push({ key: name, state: "not_established", detail: reason, blocking: false });
+    out.push(...this.unmatched.status());
+    return out;
   }
 
   /**
-   * Apply new mappers and/or options (a config reload). Only kinds whose selection, loop options
-   * or mapping changed are restarted; unchanged watches keep running.
+   * Apply new mappers and/or options (a config reload). Only readings whose selection, loop
+   * options or mapping changed are restarted; unchanged watches keep running.
    */
-  reconfigure(mappers: readonly Mapper[] | undefined, options: KindsOptions): void {
-    if (mappers) {
-      this.mappers = mappers;
+  reconfigure(bindings: readonly MapperBinding[] | undefined, options: SourceOptions): void {
+    if (bindings) {
+      this.bindings = bindings;
       this.mapperGeneration++;
     }
     this.options = options;
-    for (const store of this.kinds.keys()) this.store.kind(store).setMaxSeries(options.seriesLimitPerKind);
+    for (const key of this.watched.keys()) this.store.kind(key).setMaxSeries(options.seriesLimitPerKind);
     for (const crd of [...this.crds.values()]) this.applyCrd(crd);
+    if (this.crdLoop?.synced) this.reportUnmatched();
   }
 
-  /** What decides whether a running kind must restart: its version, schema, loop options and mappers. */
-  private fingerprint(info: KindInfo): string {
-    const o = this.options;
+  /** Why a CRD's objects cannot be read (for config resources naming it), or undefined. */
+  private unusable(crd: Crd): string | undefined {
+    const excluded = unselected(crd, this.options.selection);
+    if (excluded !== undefined) return excluded;
+    const pending = notEstablished(crd);
+    return pending === undefined ? undefined : `not Established: ${pending}`;
+  }
+
+  private reportUnmatched(): void {
+    this.unmatched.update(configResources(this.bindings), this.crds.values(), (crd) => this.unusable(crd));
+  }
+
+  private fingerprint(r: Reading): string {
     return JSON.stringify([
-      info.version,
-      info.schema ?? null,
-      o.namespaces,
-      this.selectors(info),
+      r.info.version,
+      r.info.schema ?? null,
+      r.readers,
+      this.options.namespaces,
+      this.selectors(r.info),
       this.mapperGeneration,
     ]);
   }
@@ -171,74 +201,122 @@ export class KindsController {
     return own ?? { labelSelector: this.options.labelSelector, fieldSelector: this.options.fieldSelector };
   }
 
+  /** Start, restart or stop a CRD's readings so they match what it and the mappers need now. */
   private applyCrd(crd: Crd): void {
     const name = crd.metadata?.name ?? "";
     this.crds.set(name, crd);
     const info = kindInfoFromCrd(crd);
-    if (!info || !isSelected(info, this.options.selection)) {
-      this.unselect(name);
+    const selected = info !== undefined && isSelected(info, this.options.selection);
+    this.setPending(name, selected ? notEstablished(crd) : undefined, info);
+    const wanted = selected && !this.pending.has(name) ? readingsOf(crd, this.bindings) : [];
+    const wantedKeys = new Set(wanted.map((r) => r.key));
+    for (const [key, w] of [...this.watched])
+      if (w.reading.crd === name && !wantedKeys.has(key)) void this.stopReading(key, "unselected");
+    for (const reading of wanted) {
+      const fingerprint = this.fingerprint(reading);
+      const current = this.watched.get(reading.key);
+      if (current?.fingerprint === fingerprint) continue; // e.g. only status or labels changed
+      if (current) {
+        this.log.info(
+          { kind: reading.kindKey, version: reading.info.version },
+          "CRD changed: restarting its reading",
+        );
+        void this.stopReading(reading.key, "crd_changed");
+      }
+      this.startReading(reading, fingerprint);
+    }
+  }
+
+  /** Track a selected CRD the API server does not serve (yet): reported, never waited for. */
+  private setPending(name: string, reason: string | undefined, info: KindInfo | undefined): void {
+    const before = this.pending.get(name);
+    if (reason === before) return;
+    const gauge = this.ctx.metrics.crdNotEstablished;
+    const labels = { crd: name, group: info?.group ?? "", kind: info?.kind ?? "" };
+    if (reason === undefined) {
+      this.pending.delete(name);
+      gauge.remove(labels);
+      this.log.info({ crd: name }, "CRD established");
       return;
     }
-    const key = kindKey(info);
-    this.crdKinds.set(name, key);
-    const fingerprint = this.fingerprint(info);
-    const current = this.kinds.get(key);
-    if (current?.fingerprint === fingerprint) return; // e.g. only status or labels changed
-    if (current) {
-      this.log.info(
-        { kind: key, from: current.info.version, to: info.version },
-        "CRD changed: restarting its kind",
-      );
-      void this.stopKind(key, "crd_changed");
-      this.startKind(key, info, fingerprint);
-      return;
-    }
-    this.startKind(key, info, fingerprint);
+    this.pending.set(name, reason);
+    gauge.set(labels, 1);
+    // A CRD just created is briefly not Established: only a stated failure is a warning.
+    const level = reason === "not Established yet" ? "info" : "warn";
+    this.log[level]({ crd: name, reason }, "CRD not established: its objects are not read");
   }
 
   private removeCrd(name: string): void {
+    const crd = this.crds.get(name);
     this.crds.delete(name);
-    this.unselect(name, "crd_removed");
+    if (this.pending.has(name)) this.setPending(name, undefined, crd ? kindInfoFromCrd(crd) : undefined);
+    for (const [key, w] of [...this.watched])
+      if (w.reading.crd === name) void this.stopReading(key, "crd_removed");
   }
 
-  /** Stop watching a CRD's kind, but remember the CRD (a reconfiguration may select it again). */
-  private unselect(name: string, reason = "unselected"): void {
-    const key = this.crdKinds.get(name);
-    if (key === undefined) return;
-    this.crdKinds.delete(name);
-    void this.stopKind(key, reason);
+  /** Per kind, the oldest freshness of its loops (for the data-age self-metrics). */
+  private freshness(): KindFreshness[] {
+    const out: KindFreshness[] = [];
+    for (const readings of this.byKind.values()) {
+      const all = [...readings];
+      const loops = all.flatMap((w) => w.loops);
+      if (all[0] && loops.length > 0)
+        out.push({
+          group: all[0].reading.info.group,
+          kind: all[0].reading.info.kind,
+          ...oldestFreshness(loops),
+        });
+    }
+    return out;
   }
 
-  private startKind(key: string, info: KindInfo, fingerprint: string): void {
-    if (this.kinds.has(key)) return;
-    const kindMappers = this.mappers.map((m) => m.forKind(info)).filter((m) => m !== undefined);
-    if (kindMappers.length === 0) return; // no mapper has anything to say about this kind
-    const pipeline = new KindPipeline(
-      info,
-      kindMappers,
-      this.store.kind(key, this.options.seriesLimitPerKind),
-      this.ctx,
+  /** Per-kind gauges over every reading of the kind: synced, forbidden, objects, series. */
+  private updateKindGauges(info: KindInfo): void {
+    const m = this.ctx.metrics;
+    const labels = { group: info.group, kind: info.kind };
+    const all = [...(this.byKind.get(kindKey(info)) ?? [])];
+    if (all.length === 0) {
+      removeKindSeries(m, labels); // every per-kind self-metric, so CRD churn leaves none behind
+      return;
+    }
+    m.kindSynced.set(labels, all.every((w) => w.loops.every((l) => l.synced)) ? 1 : 0);
+    m.kindForbidden.set(labels, all.some((w) => w.forbidden.size > 0) ? 1 : 0);
+    const stores = all.map((w) => this.store.kind(w.reading.key));
+    // The same objects at each version: count them once; their series add up.
+    m.objects.set(labels, Math.max(...stores.map((s) => s.objectCount)));
+    m.series.set(
+      labels,
+      stores.reduce((sum, s) => sum + s.seriesCount, 0),
     );
+  }
+
+  private startReading(reading: Reading, fingerprint: string): void {
+    const { info } = reading;
+    const pipeline: KindPipeline | undefined = openPipeline(
+      reading,
+      this.store,
+      this.ctx,
+      this.options.seriesLimitPerKind,
+      () => this.updateKindGauges(info),
+    );
+    if (!pipeline) return; // no mapper has anything to say about this kind
     const namespaces =
       info.namespaced && this.options.namespaces.length > 0 ? this.options.namespaces : [undefined];
-    const watched: WatchedKind = { info, fingerprint, loops: [], forbidden: new Set() };
+    const watched: Watched = { reading, fingerprint, loops: [], forbidden: new Set() };
     const labels = { group: info.group, kind: info.kind };
+    const key = readingName(reading);
     const m = this.ctx.metrics;
     for (const namespace of namespaces) {
       const sink = new RelistingSink(pipeline);
       const loop: ListWatch = new ListWatch(
         this.client,
-        {
-          ...this.options.listWatch,
-          path: resourcePath(info, namespace),
-          ...this.selectors(info),
-        },
+        { ...this.options.listWatch, path: resourcePath(info, namespace), ...this.selectors(info) },
         sink,
         {
           listed: (seconds, objects) => {
             m.listDuration.observe(labels, seconds);
             m.lastSync.set(labels, Date.now() / 1000);
-            if (watched.loops.every((l) => l.synced)) m.kindSynced.set(labels, 1);
+            this.updateKindGauges(info);
             this.log.info({ kind: key, version: info.version, namespace, objects, seconds }, "list complete");
           },
           event: (type) => {
@@ -254,39 +332,41 @@ export class KindsController {
           forbidden: (isForbidden) => {
             if (isForbidden) watched.forbidden.add(loop);
             else watched.forbidden.delete(loop);
-            m.kindForbidden.set(labels, watched.forbidden.size > 0 ? 1 : 0);
+            if (this.watched.get(reading.key) === watched) this.updateKindGauges(info);
             if (isForbidden)
               this.log.error(
                 { kind: key, namespace },
                 "forbidden to list/watch this kind; retrying with backoff",
               );
-            else this.log.info({ kind: key, namespace }, "access to kind restored");
+            else this.log.info({ kind: key, namespace }, "access restored");
           },
         },
       );
       watched.loops.push(loop);
     }
-    this.kinds.set(key, watched);
-    m.kindSynced.set(labels, 0);
-    m.kindForbidden.set(labels, 0);
-    m.watchedKinds.set(this.kinds.size);
+    this.watched.set(reading.key, watched);
+    const siblings = this.byKind.get(reading.kindKey) ?? new Set();
+    this.byKind.set(reading.kindKey, siblings.add(watched));
+    this.updateKindGauges(info);
+    m.watchedKinds.set(this.byKind.size);
     this.log.info({ kind: key, version: info.version, namespaces: this.options.namespaces }, "watch started");
     for (const loop of watched.loops) loop.start();
   }
 
-  /** Stops a kind's loops and drops its series at once (synchronously); resolves when the loops exited. */
-  private stopKind(key: string, reason: string): Promise<void> {
-    const watched = this.kinds.get(key);
+  /** Stops a reading's loops and drops its series at once (synchronously); resolves when the loops exited. */
+  private stopReading(key: string, reason: string): Promise<void> {
+    const watched = this.watched.get(key);
     if (!watched) return Promise.resolve();
-    this.kinds.delete(key);
+    this.watched.delete(key);
+    const siblings = this.byKind.get(watched.reading.kindKey);
+    siblings?.delete(watched);
+    if (siblings?.size === 0) this.byKind.delete(watched.reading.kindKey);
     // stop() aborts synchronously, so no loop delivers into the store after this line.
     const stopped = Promise.all(watched.loops.map((l) => l.stop()));
     this.store.dropKind(key);
-    const labels = { group: watched.info.group, kind: watched.info.kind };
-    const m = this.ctx.metrics;
-    for (const g of [m.kindSynced, m.kindForbidden, m.objects, m.series]) g.remove(labels);
-    m.watchedKinds.set(this.kinds.size);
-    this.log.info({ kind: key, reason }, "watch stopped");
+    this.updateKindGauges(watched.reading.info);
+    this.ctx.metrics.watchedKinds.set(this.byKind.size);
+    this.log.info({ kind: readingName(watched.reading), reason }, "watch stopped");
     return stopped.then(() => undefined);
   }
 }

@@ -350,3 +350,23 @@ export class ListWatch {
     });
   }
 }
+
+/** The oldest freshness among loops (a kind read by several loops is as fresh as its oldest). */
+export function oldestFreshness(loops: readonly ListWatch[]): { freshAt: number; staleAfterMs: number } {
+  let freshAt = Number.POSITIVE_INFINITY;
+  let staleAfterMs = 0;
+  for (const loop of loops) {
+    freshAt = Math.min(freshAt, loop.freshAt);
+    staleAfterMs = Math.max(staleAfterMs, loop.staleAfterMs);
+  }
+  return { freshAt: Number.isFinite(freshAt) ? freshAt : Date.now(), staleAfterMs };
+}
+
+/** For `/readyz?verbose`: how old the loops' data is, and whether that is stale. */
+export function describeFreshness(loops: readonly ListWatch[], now = Date.now()): string {
+  const { freshAt, staleAfterMs } = oldestFreshness(loops);
+  const age = Math.max(0, Math.round((now - freshAt) / 1000));
+  return now - freshAt > staleAfterMs
+    ? `stale, no list/watch data for ${age}s (stale after ${Math.round(staleAfterMs / 1000)}s)`
+    : `data age ${age}s`;
+}

@@ -31,13 +31,15 @@ describe("--from-files", { timeout: 60_000 }, () => {
     assert.equal((await fetch(`http://127.0.0.1:${exporter.port}/readyz`)).status, 200);
     assert.equal(await (await fetch(`http://127.0.0.1:${exporter.port}/healthz`)).text(), "ok\n");
     const { parsed } = await scrape(exporter.port);
+    // The served version is a label of cr_info only (docs/metrics.md).
     const payments = {
       group: "queue.example.com",
-      version: "v1",
       kind: "MessageQueue",
       namespace: "shop",
       name: "payments",
     };
+    assert.equal(sampleValue(parsed, "cr_info", payments), 1);
+    assert.equal(find(parsed, "cr_info", payments)[0]?.labels.version, "v1");
     assert.equal(
       sampleValue(parsed, "cr_status_condition", { ...payments, type: "Available", status: "False" }),
       1,

@@ -4,14 +4,20 @@ import { negotiateFormat } from "../../src/http/scrape.ts";
 import {
   type Crd,
   compareVersionPriority,
+  configVersion,
   globToRegExp,
   isSelected,
   kindInfoFromCrd,
+  notEstablished,
+  plannedVersions,
   preferredServedVersion,
   resourcePath,
   selectAll,
+  unmatchedReason,
 } from "../../src/kube/crds.ts";
 import { fnv1a64, jumpHash, ownsUid } from "../../src/kube/shard.ts";
+import { readingName, readingsOf } from "../../src/kube/source.ts";
+import type { Mapper } from "../../src/mapping/types.ts";
 
 describe("CRD version priority", () => {
   it("orders versions as Kubernetes discovery does", () => {
@@ -74,6 +80,112 @@ describe("CRD version priority", () => {
         spec: { group: "g", names: { kind: "K", plural: "ks" }, versions: [{ name: "v1", served: false }] },
       }),
       undefined,
+    );
+  });
+});
+
+/** A CRD of group g, kind K serving `served` (the others listed but not served). */
+const crdServing = (served: string[], notServed: string[] = [], kind = "K"): Crd => ({
+  metadata: { name: `${kind.toLowerCase()}s.g` },
+  spec: {
+    group: "g",
+    names: { kind, plural: `${kind.toLowerCase()}s` },
+    versions: [
+      ...served.map((name) => ({ name, served: true })),
+      ...notServed.map((name) => ({ name, served: false })),
+    ],
+  },
+});
+
+describe("which versions are read (issue 17)", () => {
+  const pinned = (version: string, kind = "K") => ({ group: "g", version, kind });
+  it("a config resource naming a version reads it while served, preferred or not", () => {
+    const crd = crdServing(["v1", "v2"]);
+    assert.equal(preferredServedVersion(crd), "v2");
+    assert.equal(configVersion(pinned("v1"), crd), "v1");
+    assert.equal(configVersion(pinned("v2"), crd), "v2");
+    assert.equal(configVersion(pinned("v3"), crd), undefined);
+    assert.equal(configVersion(pinned("v1"), crdServing(["v2"], ["v1"])), undefined, "not served");
+  });
+  it("a wildcard version follows the preferred served version", () => {
+    assert.equal(configVersion(pinned("*"), crdServing(["v1"])), "v1");
+    assert.equal(configVersion(pinned(""), crdServing(["v1", "v2"])), "v2");
+  });
+  it("auto mode reads the preferred version; a config pinned elsewhere costs a second reading", () => {
+    const crd = crdServing(["v1", "v2"]);
+    const auto = {};
+    const ksm = { resources: [pinned("v1")] };
+    assert.deepEqual(
+      [...plannedVersions(crd, [auto, ksm])],
+      [
+        ["v2", [0]],
+        ["v1", [1]],
+      ],
+    );
+    // Same version: one reading, both mappers.
+    assert.deepEqual([...plannedVersions(crd, [auto, { resources: [pinned("v2")] }])], [["v2", [0, 1]]]);
+    assert.deepEqual([...plannedVersions(crd, [auto, { resources: [pinned("*", "*")] }])], [["v2", [0, 1]]]);
+    // A config that names another kind, or a version not served, reads nothing of this CRD.
+    assert.deepEqual([...plannedVersions(crd, [{ resources: [pinned("v1", "Other")] }])], []);
+    assert.deepEqual([...plannedVersions(crd, [{ resources: [pinned("v9")] }])], []);
+  });
+  it("names readings by kind, with the version when it is not the preferred one", () => {
+    const mapper: Mapper = { forKind: () => undefined };
+    const readings = readingsOf(crdServing(["v1", "v2"]), [
+      { mapper },
+      { mapper, resources: [pinned("v1")] },
+    ]);
+    assert.deepEqual(
+      readings.map((r) => [r.key, readingName(r), r.readers]),
+      [
+        ["ks.g/v2", "ks.g", [0]],
+        ["ks.g/v1", "ks.g/v1", [1]],
+      ],
+    );
+  });
+  it("says why a config resource matches nothing", () => {
+    const usable = () => undefined;
+    const crds = [crdServing(["v2"], ["v1"])];
+    assert.equal(unmatchedReason(pinned("v2"), crds, usable), undefined);
+    assert.equal(unmatchedReason(pinned("*"), crds, usable), undefined);
+    assert.equal(unmatchedReason(pinned("v1"), crds, usable), "version v1 is not served (served: v2)");
+    assert.equal(
+      unmatchedReason(pinned("v1", "Missing"), crds, usable),
+      "no CustomResourceDefinition of kind Missing in group g",
+    );
+    assert.equal(
+      unmatchedReason({ group: "h", version: "*", kind: "" }, crds, usable),
+      "no CustomResourceDefinition of group h",
+    );
+    assert.equal(
+      unmatchedReason(pinned("v2"), crds, () => "excluded"),
+      "CRD ks.g: excluded",
+    );
+  });
+});
+
+describe("CRDs not Established", () => {
+  it("reports NamesAccepted=False with its reason, and nothing once Established", () => {
+    const crd = (conditions: Array<Record<string, string>>): Crd => ({ status: { conditions } });
+    assert.equal(notEstablished(crd([{ type: "Established", status: "True" }])), undefined);
+    assert.equal(notEstablished(crd([])), "not Established yet");
+    assert.equal(
+      notEstablished(
+        crd([
+          {
+            type: "NamesAccepted",
+            status: "False",
+            reason: "KindConflict",
+            message: '"Widget" is already in use',
+          },
+          { type: "Established", status: "False", reason: "NotAccepted" },
+        ]),
+      ),
+      'NamesAccepted=False (KindConflict: "Widget" is already in use)',
+    );
+    assert.equal(
+      notEstablished(crd([{ type: "Established", status: "False", reason: "Installing" }])),
+      "Established=False (Installing)",
     );
   });
 });
