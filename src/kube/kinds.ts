@@ -207,7 +207,12 @@ export class KindsController implements Source {
     this.crds.set(name, crd);
     const info = kindInfoFromCrd(crd);
     const selected = info !== undefined && isSelected(info, this.options.selection);
-    this.setPending(name, selected ? notEstablished(crd) : undefined, info);
+    this.setPending(
+      name,
+      selected ? notEstablished(crd) : undefined,
+      info,
+      notEstablished(crd) === undefined,
+    );
     const wanted = selected && !this.pending.has(name) ? readingsOf(crd, this.bindings) : [];
     const wantedKeys = new Set(wanted.map((r) => r.key));
     for (const [key, w] of [...this.watched])
@@ -228,7 +233,12 @@ export class KindsController implements Source {
   }
 
   /** Track a selected CRD the API server does not serve (yet): reported, never waited for. */
-  private setPending(name: string, reason: string | undefined, info: KindInfo | undefined): void {
+  private setPending(
+    name: string,
+    reason: string | undefined,
+    info: KindInfo | undefined,
+    established = false,
+  ): void {
     const before = this.pending.get(name);
     if (reason === before) return;
     const gauge = this.ctx.metrics.crdNotEstablished;
@@ -236,7 +246,7 @@ export class KindsController implements Source {
     if (reason === undefined) {
       this.pending.delete(name);
       gauge.remove(labels);
-      this.log.info({ crd: name }, "CRD established");
+      if (established) this.log.info({ crd: name }, "CRD established");
       return;
     }
     this.pending.set(name, reason);
@@ -281,13 +291,24 @@ export class KindsController implements Source {
     }
     m.kindSynced.set(labels, all.every((w) => w.loops.every((l) => l.synced)) ? 1 : 0);
     m.kindForbidden.set(labels, all.some((w) => w.forbidden.size > 0) ? 1 : 0);
-    const stores = all.map((w) => this.store.kind(w.reading.key));
+    this.updateCounts(info);
+  }
+
+  /** Objects and series of a kind, after every change of its stores (kept cheap: per object). */
+  private updateCounts(info: KindInfo): void {
+    const readings = this.byKind.get(kindKey(info));
+    if (!readings || readings.size === 0) return;
+    let objects = 0;
+    let series = 0;
     // The same objects at each version: count them once; their series add up.
-    m.objects.set(labels, Math.max(...stores.map((s) => s.objectCount)));
-    m.series.set(
-      labels,
-      stores.reduce((sum, s) => sum + s.seriesCount, 0),
-    );
+    for (const w of readings) {
+      const store = this.store.kind(w.reading.key);
+      objects = Math.max(objects, store.objectCount);
+      series += store.seriesCount;
+    }
+    const labels = { group: info.group, kind: info.kind };
+    this.ctx.metrics.objects.set(labels, objects);
+    this.ctx.metrics.series.set(labels, series);
   }
 
   private startReading(reading: Reading, fingerprint: string): void {
@@ -297,7 +318,7 @@ export class KindsController implements Source {
       this.store,
       this.ctx,
       this.options.seriesLimitPerKind,
-      () => this.updateKindGauges(info),
+      () => this.updateCounts(info),
     );
     if (!pipeline) return; // no mapper has anything to say about this kind
     const namespaces =

@@ -181,8 +181,12 @@ export class UnmatchedReport {
       const known = this.reasons.has(id);
       this.reasons.set(id, reason);
       gauge.set(labels, reason === undefined ? 0 : 1);
+      // A CRD just created is briefly not Established: that alone is no warning.
       if (reason !== undefined && reason !== before)
-        this.log.warn({ ...labels, reason }, "config resource matches nothing served: no series for it");
+        this.log[reason.endsWith("not Established yet") ? "info" : "warn"](
+          { ...labels, reason },
+          "config resource matches nothing served: no series for it",
+        );
       else if (reason === undefined && known && before !== undefined)
         this.log.info(labels, "config resource matched again");
     }

@@ -87,6 +87,61 @@ describe("--from-files", { timeout: 60_000 }, () => {
     assert.equal(find(parsed, "cr_info", { kind: "Certificate" }).length, 2);
   });
 
+  it("reads a ksm config from files and reports the resource that matches nothing", async () => {
+    const config = [
+      "kind: CustomResourceStateMetrics",
+      "spec:",
+      "  resources:",
+      "    - groupVersionKind: { group: queue.example.com, version: v1, kind: MessageQueue }",
+      "      labelsFromPath: { name: [metadata, name] }",
+      "      metrics: [{ name: mq_replicas, help: x, each: { type: Gauge, gauge: { path: [spec, replicas] } } }]",
+      "    - groupVersionKind: { group: queue.example.com, version: v9, kind: MessageQueue }",
+      "      metrics: [{ name: mq_v9, help: x, each: { type: Gauge, gauge: { path: [spec, replicas] } } }]",
+      "    - groupVersionKind: { group: nothing.example.com, version: '*', kind: '*' }",
+      "      metrics: [{ name: nothing, help: x, each: { type: Gauge, gauge: { path: [spec, replicas] } } }]",
+    ].join("\n");
+    const ksm = await startTestExporter(undefined, [
+      "--from-files",
+      dir,
+      "--mode",
+      "ksm",
+      "--custom-resource-state-config",
+      config,
+    ]);
+    try {
+      const { parsed } = await scrape(ksm.port);
+      assert.equal(
+        find(parsed, "kube_customresource_mq_replicas", { name: "payments", customresource_version: "v1" })
+          .length,
+        1,
+      );
+      const telemetry = (await scrape(ksm.telemetryPort)).parsed;
+      const unmatched = (labels: Record<string, string>) =>
+        sampleValue(telemetry, "cr_exporter_config_resources_unmatched", labels);
+      assert.equal(unmatched({ group: "queue.example.com", version: "v1", kind: "MessageQueue" }), 0);
+      assert.equal(unmatched({ group: "queue.example.com", version: "v9", kind: "MessageQueue" }), 1);
+      assert.equal(unmatched({ group: "nothing.example.com", version: "*", kind: "*" }), 1);
+      const readyz = await fetch(`http://127.0.0.1:${ksm.port}/readyz?verbose`);
+      const text = await readyz.text();
+      assert.equal(readyz.status, 200, "an unmatched resource does not make the exporter unready");
+      assert.match(
+        text,
+        /\[-\]config resource queue\.example\.com\/v9, Kind=MessageQueue unmatched: version v9 is not served \(served: v1\)/,
+      );
+      assert.match(text, /unmatched: no CustomResourceDefinition of group nothing\.example\.com/);
+      assert.match(text, /\[\+\]messagequeues\.queue\.example\.com synced/);
+      const warned = ksm.logs.filter(
+        (l) => l.msg === "config resource matches nothing served: no series for it",
+      );
+      assert.deepEqual(warned.map((l) => `${l.group}/${l.version}`).sort(), [
+        "nothing.example.com/*",
+        "queue.example.com/v9",
+      ]);
+    } finally {
+      await ksm.stop();
+    }
+  });
+
   it("exits 0 on SIGTERM", async () => {
     const second = await startTestExporter(undefined, ["--from-files", dir]);
     assert.equal(await second.stop(), 0);
