@@ -52,6 +52,7 @@ interface CrdVersion {
 interface Crd {
   file: string;
   name: string;
+  annotations: Record<string, string>;
   group: string;
   kind: string;
   plural: string;
@@ -117,6 +118,7 @@ for (const file of yamlFiles()) {
       crds.push({
         file,
         name: (doc.metadata as JsonObject).name as string,
+        annotations: ((doc.metadata as JsonObject).annotations ?? {}) as Record<string, string>,
         group: spec.group as string,
         kind: names.kind as string,
         plural: names.plural as string,
@@ -370,6 +372,13 @@ describe("operator corpus: CRDs", () => {
         assert.deepEqual(problems, []);
       }
       assert.equal(crds.filter((c) => c.name === crd.name).length, 1, "one CRD per name");
+      // The API server refuses a CRD of a *.k8s.io or *.kubernetes.io group without this annotation.
+      if (/(^|\.)(k8s|kubernetes)\.io$/.test(crd.group)) {
+        assert.ok(
+          crd.annotations["api-approved.kubernetes.io"],
+          `${crd.name}: api-approved.kubernetes.io annotation`,
+        );
+      }
     });
   }
 });
