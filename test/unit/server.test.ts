@@ -6,7 +6,9 @@ import { mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { type IncomingHttpHeaders, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
+import { pino } from "pino";
 import type { Registry } from "prom-client";
 import {
   close,
@@ -99,10 +101,23 @@ function fakeStore() {
 describe("scrape failures (issue 14, point 5)", () => {
   const metrics = createSelfMetrics("test");
   const { state, store } = fakeStore();
+  const logged: Array<{ msg: string; err?: string }> = [];
+  const log = pino(
+    new Writable({
+      write(line: Buffer, _enc, done) {
+        logged.push(JSON.parse(line.toString()) as { msg: string; err?: string });
+        done();
+      },
+    }),
+  );
   let server: Awaited<ReturnType<typeof listen>>;
   before(async () => {
     const readiness = { ready: () => true, detail: () => [] };
-    server = await listen(metricsApp(store, readiness, metrics, { maxConcurrentScrapes: 1 }), "127.0.0.1", 0);
+    server = await listen(
+      metricsApp(store, readiness, metrics, { maxConcurrentScrapes: 1, log }),
+      "127.0.0.1",
+      0,
+    );
   });
   after(() => close(server.server));
 
@@ -116,6 +131,11 @@ describe("scrape failures (issue 14, point 5)", () => {
     assert.equal(b.status, 500, "gzip too: the gzip header is not written before the first piece");
     assert.equal(b.headers["content-encoding"], undefined);
     assert.equal(await counter(metrics.registry, "cr_exporter_scrape_failures_total", 'reason="error"'), 2);
+    assert.deepEqual(
+      logged.map((l) => [l.msg, l.err]),
+      [["scrape failed", "injected: snapshot failed"]],
+      "logged, rate-limited (the second failure within a minute is counted, not logged)",
+    );
     state.mode = "ok";
     const ok = await get(server.port, "/metrics");
     assert.equal(ok.status, 200, "the scrape slot (limit 1) was freed");
