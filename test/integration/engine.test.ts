@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
+import { ApiextensionsV1Api, CustomObjectsApi, type KubeConfig, loadYaml } from "@kubernetes/client-node";
 import { parse as parseYaml } from "yaml";
 import { type Cluster, startCluster } from "../cluster/cluster.ts";
 import { kubeconfigWithServer, type RunningExporter, startTestExporter } from "../helpers/exporter.ts";
@@ -215,6 +215,63 @@ describe("engine on a real API server", { timeout: 240_000 }, () => {
     } finally {
       await second.stop();
     }
+  });
+
+  it("reports a CRD that is never Established (kind conflict) without holding readiness back", async () => {
+    const api = kc.makeApiClient(ApiextensionsV1Api);
+    await applyCrd(kc, testCrd({ group: "conflict.example.com", kind: "Widget" }));
+    // A second CRD of the group claiming the same kind: NamesAccepted=False, never Established.
+    const clash = testCrd({ group: "conflict.example.com", kind: "Widget" }) as {
+      metadata: { name: string };
+      spec: { names: { plural: string; singular: string } };
+    };
+    clash.metadata.name = "gadgets.conflict.example.com";
+    clash.spec.names.plural = "gadgets";
+    clash.spec.names.singular = "gadget";
+    await api.createCustomResourceDefinition({ body: loadYaml(JSON.stringify(clash)) });
+    await eventually("the API server refuses the clashing names", async () => {
+      const got = await api.readCustomResourceDefinition({ name: "gadgets.conflict.example.com" });
+      return got.status?.conditions?.some((c) => c.type === "NamesAccepted" && c.status === "False");
+    });
+    const labels = { crd: "gadgets.conflict.example.com", group: "conflict.example.com", kind: "Widget" };
+    await eventually(
+      "the CRD reported",
+      async () =>
+        find((await scrape(exporter.telemetryPort)).parsed, "cr_exporter_crd_not_established", labels)[0]
+          ?.value === 1,
+    );
+    // Ready once the other kinds listed (widgets.conflict has just started): the clash is not
+    // waited for (before the fix, /readyz stayed 503 for as long as the CRD existed).
+    const text = await eventually(
+      "ready with the clashing CRD reported",
+      async () => {
+        const readyz = await fetch(`http://127.0.0.1:${exporter.port}/readyz?verbose`);
+        return readyz.status === 200 ? readyz.text() : undefined;
+      },
+      15_000,
+    );
+    assert.match(text, /\[-\]gadgets\.conflict\.example\.com not_established: NamesAccepted=False/);
+    assert.match(text, /\[\+\]widgets\.conflict\.example\.com synced/);
+    assert.ok(
+      exporter.logs.some(
+        (l) =>
+          l.msg === "CRD not established: its objects are not read" &&
+          l.crd === "gadgets.conflict.example.com" &&
+          String(l.reason).startsWith("NamesAccepted=False"),
+      ),
+      "a warning names the CRD and the reason",
+    );
+    await deleteCrd(kc, "gadgets.conflict.example.com");
+    await eventually(
+      "the report ends with the CRD",
+      async () =>
+        find((await scrape(exporter.telemetryPort)).parsed, "cr_exporter_crd_not_established", labels)
+          .length === 0,
+    );
+    assert.doesNotMatch(
+      await (await fetch(`http://127.0.0.1:${exporter.port}/readyz?verbose`)).text(),
+      /gadgets\.conflict/,
+    );
   });
 
   it("answers HEAD /metrics with headers only, and reports the size of the last body", async () => {

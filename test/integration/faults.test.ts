@@ -227,12 +227,16 @@ describe("faults", { timeout: 300_000 }, () => {
       );
       const roles = await rbac.listClusterRole();
       const role = roles.items.find((r) => r.metadata?.name?.startsWith("test-rbac-flip-"))!;
-      // Revoke Widgets only, and restart the API server so open watches must re-authorize.
+      // Revoke Widgets only. No restart: the Widget watch, reconnected after each idle timeout
+      // (3 s here) from its resourceVersion, is refused, and resumes that way once granted
+      // again, without a relist (issue 20: the forbidden mark then stayed).
       await rbac.replaceClusterRole({
         name: role.metadata!.name!,
         body: { ...role, rules: [rules[0]!, { ...rules[1]!, apiGroups: ["queue.example.com"] }] },
       });
-      await cluster.restartApiserver();
+      const listsBefore = await counter(limited.telemetryPort, "cr_exporter_list_duration_seconds_count", {
+        kind: "Widget",
+      });
       await eventually(
         "Widget reported forbidden",
         async () =>
@@ -249,12 +253,19 @@ describe("faults", { timeout: 300_000 }, () => {
         async () =>
           (await counter(limited.telemetryPort, "cr_exporter_kind_forbidden", { kind: "Widget" })) === 0,
       );
-      await expectConverged(limited.port, cluster.kubeconfigPath, FLAGS);
+      const verbose = await (await fetch(`http://127.0.0.1:${limited.port}/readyz?verbose`)).text();
+      assert.match(verbose, /\[\+\]widgets\.other\.example\.com synced/);
+      assert.doesNotMatch(verbose, /forbidden/);
       assert.ok(
-        limited.logs.some(
-          (l) => l.msg === "access to kind restored" && l.kind === "widgets.other.example.com",
-        ),
+        limited.logs.some((l) => l.msg === "access restored" && l.kind === "widgets.other.example.com"),
+        "access restored is logged",
       );
+      assert.equal(
+        await counter(limited.telemetryPort, "cr_exporter_list_duration_seconds_count", { kind: "Widget" }),
+        listsBefore,
+        "restored by the watch itself, not by a relist",
+      );
+      await expectConverged(limited.port, cluster.kubeconfigPath, FLAGS);
     } finally {
       await limited.stop();
     }
