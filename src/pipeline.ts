@@ -1,7 +1,13 @@
 // The glue of the data flow for one kind: object (from a list/watch loop or a file) → every
 // mapper that handles the kind → one store entry per uid. Objects are forgotten after mapping.
 
-import type { KindInfo, KindMapper, KubeObject, MappingIssue } from "./mapping/types.ts";
+import {
+  type KindInfo,
+  type KindMapper,
+  type KubeObject,
+  MAPPING_DROP_REASONS,
+  type MappingIssue,
+} from "./mapping/types.ts";
 import { DROP_REASONS, type KindStore } from "./store/store.ts";
 import type { RateLimitedLog } from "./telemetry/log.ts";
 import type { SelfMetrics } from "./telemetry/metrics.ts";
@@ -52,7 +58,8 @@ export class KindPipeline {
     this.labels = { group: info.group, kind: info.kind };
     // Start the kind's drop counters at 0: a counter that first appears at N hides its first
     // increase from rate()/increase(), so a one-off drop would never alert.
-    for (const reason of DROP_REASONS) ctx.metrics.seriesDropped.inc({ ...this.labels, reason }, 0);
+    for (const reason of [...DROP_REASONS, ...MAPPING_DROP_REASONS])
+      ctx.metrics.seriesDropped.inc({ ...this.labels, reason }, 0);
   }
 
   upsert(obj: KubeObject): string | undefined {
@@ -80,6 +87,7 @@ export class KindPipeline {
       families.push(...result.families);
       states.push(result.state);
       if (result.issues?.length) this.report(result.issues, obj);
+      for (const d of result.dropped ?? []) this.countDrop(d.reason, d.count, d.detail, obj);
     }
     const outcome = this.store.upsert(
       key,
@@ -87,16 +95,27 @@ export class KindPipeline {
       states.some((s) => s !== undefined) ? states : undefined,
       uid,
     );
-    for (const [reason, count] of outcome.dropped) {
-      this.ctx.metrics.seriesDropped.inc({ ...this.labels, reason }, count);
-      this.ctx.warnings.warn(
-        `${this.info.plural}.${this.info.group}:drop:${reason}`,
-        { group: this.info.group, kind: this.info.kind, reason, series: count },
-        "series dropped",
-      );
-    }
+    for (const [reason, count] of outcome.dropped) this.countDrop(reason, count, "");
     this.updateGauges();
     return key;
+  }
+
+  /** Series not stored (by the store's limits or by a mapper's design limits): counted and logged. */
+  private countDrop(reason: string, count: number, detail: string, obj?: KubeObject): void {
+    this.ctx.metrics.seriesDropped.inc({ ...this.labels, reason }, count);
+    this.ctx.warnings.warn(
+      `${this.info.plural}.${this.info.group}:drop:${reason}`,
+      {
+        group: this.info.group,
+        kind: this.info.kind,
+        reason,
+        series: count,
+        namespace: obj?.metadata?.namespace,
+        name: obj?.metadata?.name,
+        ...(detail !== "" ? { detail } : {}),
+      },
+      "series dropped",
+    );
   }
 
   /** Delete the object's series, unless its name now belongs to another uid. Returns whether it did. */
@@ -127,7 +146,8 @@ export class KindPipeline {
 
   private report(issues: readonly MappingIssue[], obj?: KubeObject): void {
     for (const issue of issues) {
-      this.ctx.metrics.valueErrors.inc({ ...this.labels, reason: issue.reason });
+      if (issue.reason === "health_rule_error") this.ctx.metrics.healthRuleErrors.inc(this.labels);
+      else this.ctx.metrics.valueErrors.inc({ ...this.labels, reason: issue.reason });
       this.ctx.warnings.warn(
         `${this.info.plural}.${this.info.group}:${issue.reason}:${issue.detail}`,
         {

@@ -32,6 +32,7 @@ export function sanitizeLabelName(name: string): string {
  */
 export function toSnakeCase(name: string): string {
   return name
+    .replace(/([A-Z]{2,})s(?=[A-Z_.-]|$)/g, "$1S") // plural acronyms: externalURLs, podIPs
     .replace(/([A-Z]+)([A-Z][a-z])/g, "$1_$2")
     .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
     .replace(/[^a-zA-Z0-9]+/g, "_")

@@ -28,7 +28,7 @@ export interface FamilySamples {
 /** Which kind (and served version) an object belongs to, and what the CRD says about it. */
 export interface KindInfo {
   readonly group: string;
-  /** The version we list and watch (the CRD's preferred served version). */
+  /** The version read (the CRD's preferred served version; a label of cr_info only in auto mode). */
   readonly version: string;
   readonly kind: string;
   readonly plural: string;
@@ -92,11 +92,24 @@ export interface MappingIssue {
   readonly detail: string;
 }
 
+/** Series a mapper did not export by design (a per-object cap, a list past its item limit). */
+export interface MappingDrop {
+  /** One of MAPPING_DROP_REASONS: the `reason` label of cr_exporter_series_dropped_total. */
+  readonly reason: string;
+  readonly count: number;
+  /** For the (rate-limited) log; "" when nothing more to say. */
+  readonly detail: string;
+}
+
+/** The reasons of MappingDrop, so their counters can start at 0 for every kind. */
+export const MAPPING_DROP_REASONS = ["object_series_limit", "list_items_max"] as const;
+
 export interface MappingResult {
   readonly families: FamilySamples[];
   /** State to hand back on this object's next event; undefined keeps nothing. */
   readonly state?: ObjectState;
   readonly issues?: MappingIssue[];
+  readonly dropped?: MappingDrop[];
 }
 
 /** A mapper compiled for one kind. Created when a kind starts or its schema changes. */

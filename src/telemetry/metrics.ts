@@ -24,6 +24,7 @@ export interface SelfMetrics {
   readonly series: Gauge<"group" | "kind">;
   readonly seriesDropped: Counter<"group" | "kind" | "reason">;
   readonly valueErrors: Counter<"group" | "kind" | "reason">;
+  readonly healthRuleErrors: Counter<"group" | "kind">;
   readonly scrapeDuration: Histogram<"format">;
   readonly scrapeBytes: Gauge<"format">;
   readonly configReloads: Counter<"result">;
@@ -63,6 +64,7 @@ function perKindMetrics(m: SelfMetrics): Array<{ remove(labels: Record<string, s
     m.series,
     m.seriesDropped,
     m.valueErrors,
+    m.healthRuleErrors,
   ] as unknown as Array<{ remove(labels: Record<string, string>): void }>;
 }
 
@@ -180,6 +182,12 @@ export function createSelfMetrics(version: string): SelfMetrics {
       name: "cr_exporter_series_dropped_total",
       help: "Series produced by the mapping but not exported, by reason (series_limit, type_conflict, ...).",
       labelNames: ["group", "kind", "reason"],
+      registers: r,
+    }),
+    healthRuleErrors: new Counter({
+      name: "cr_exporter_health_rule_errors_total",
+      help: "Objects on which a per-kind health rule failed at run time (the generic rules decided their health instead).",
+      labelNames: ["group", "kind"],
       registers: r,
     }),
     valueErrors: new Counter({

@@ -143,6 +143,8 @@ const cases: Case[] = [
           lastScheduleTime: "2026-01-01T00:00:00Z",
           checks: [{ type: "Ping", status: "True", reason: "Ok", lastProbeTime: "2026-01-01T00:00:00Z" }],
           fooConditions: [{ type: "A", status: "False", observedGeneration: 1 }],
+          parents: [{ name: "gw", conditions: [{ type: "Accepted", status: "True" }] }],
+          resources: [{ name: "a", status: "Synced" }],
           phase: "Running",
         },
       },

@@ -25,12 +25,24 @@ describe("auto mapper: the seed's MessageQueue", () => {
   const orders = { namespace: "shop", name: "orders" };
   const payments = { namespace: "shop", name: "payments" };
 
-  it("emits cr_info with the object labels first, in order, and the uid", () => {
+  it("emits cr_info with the object labels first, in order, then the served version and the uid", () => {
     assert.match(
       text,
-      /^cr_info\{group="queue\.example\.com",version="v1",kind="MessageQueue",namespace="shop",name="orders",uid="6f1c3a52-0001-4c1e-9a53-3f2f0c1d0001"\} 1$/m,
+      /^cr_info\{group="queue\.example\.com",kind="MessageQueue",namespace="shop",name="orders",version="v1",uid="6f1c3a52-0001-4c1e-9a53-3f2f0c1d0001"\} 1$/m,
     );
     assert.equal(find(parsed, "cr_info").length, 4);
+  });
+
+  it("puts the served version on cr_info only, so a version bump keeps every other series' identity", () => {
+    const withVersion = parsed.samples.filter((s) => "version" in s.labels).map((s) => s.name);
+    assert.deepEqual([...new Set(withVersion)], ["cr_info"]);
+    const v2 = mapAll({ ...mq.kind, version: "v2" }, mq.objects);
+    const ids = (p: typeof parsed) =>
+      p.samples
+        .filter((s) => s.name !== "cr_info")
+        .map((s) => `${s.name}${JSON.stringify(s.labels)}`)
+        .sort();
+    assert.deepEqual(ids(v2.parsed), ids(parsed));
   });
 
   it("exports readyReplicas, spec.replicas and observedGeneration as gauges", () => {
@@ -106,14 +118,20 @@ describe("auto mapper: the seed's MessageQueue", () => {
     assert.equal(sampleValue(parsed, "cr_status_url", { ...orders, url: "amqp://orders.shop.svc:5672" }), 1);
   });
 
-  it("computes cr_health by the kstatus rules", () => {
+  it("computes cr_health with the health rules and says which rule decided in cr_health_reason", () => {
     const health = (name: string) =>
       find(parsed, "cr_health", { name }).find((s) => s.value === 1)?.labels.state;
+    const reason = (name: string) => find(parsed, "cr_health_reason", { name }).map((s) => s.labels);
     assert.equal(health("orders"), "Current");
-    assert.equal(health("payments"), "InProgress"); // Ready=False
+    // payments: phase Degraded and Ready=False with reason Degraded: failing, not progressing.
+    assert.equal(health("payments"), "Failed");
     assert.equal(health("audit-log"), "InProgress"); // generation 2, observed 1
     assert.equal(health("legacy"), "Terminating");
     assert.equal(find(parsed, "cr_health", { name: "orders" }).length, 5);
+    const r = reason("audit-log");
+    assert.equal(r.length, 1, "one reason series per object");
+    assert.equal(r[0]?.state, "InProgress");
+    assert.match(r[0]?.reason ?? "", /generation/);
   });
 
   it("exports metadata timestamps", () => {
@@ -159,12 +177,13 @@ describe("auto mapper: value shapes (DatabaseCluster fixture)", () => {
     assert.equal(v("cr_status_backup_completed"), 1);
   });
 
-  it("Go durations in seconds (`5m` is five minutes in a time-named field)", () => {
-    assert.equal(v("cr_status_replication_lag"), 0.25);
-    assert.equal(v("cr_status_check_interval"), 300);
-    assert.equal(v("cr_status_backup_last_duration"), 3723);
-    assert.equal(v("cr_status_members_lag", { members_name: "db-2" }), 5400);
-    assert.equal(v("cr_status_members_lag", { members_name: "db-1" }), 1.5);
+  it("Go durations in seconds, in a `_seconds` family (`5m` is five minutes in a time-named field)", () => {
+    assert.equal(v("cr_status_replication_lag_seconds"), 0.25);
+    assert.equal(v("cr_status_check_interval_seconds"), 300);
+    assert.equal(v("cr_status_backup_last_duration_seconds"), 3723);
+    assert.equal(v("cr_status_members_lag_seconds", { members_name: "db-2" }), 5400);
+    assert.equal(v("cr_status_members_lag_seconds", { members_name: "db-1" }), 1.5);
+    assert.equal(parsed.types.has("cr_status_check_interval"), false);
   });
 
   it("RFC 3339 timestamps anywhere, by format or by value, with fractions and zones", () => {
@@ -207,26 +226,30 @@ describe("auto mapper: value shapes (DatabaseCluster fixture)", () => {
     }
   });
 
-  it("lists of objects keyed by list-map keys or by index, with _count", () => {
-    assert.equal(v("cr_status_members_count"), 3);
+  it("lists with declared list-map keys: per item; other lists: their length only, never by index", () => {
+    assert.equal(v("cr_status_members_items"), 3);
     assert.equal(find(parsed, "cr_status_members_ready").length, 3);
     assert.equal(parsed.types.has("cr_status_members_name"), false, "key fields are labels, not families");
-    assert.equal(v("cr_status_endpoints_port", { endpoints_index: "1" }), 5433);
-    assert.equal(v("cr_status_endpoints_host", { endpoints_index: "0", host: "db.data.svc" }), 1);
+    // endpoints declare no keys: no per-item series, whatever the items hold.
+    assert.equal(v("cr_status_endpoints_items"), 2);
+    assert.equal(parsed.types.has("cr_status_endpoints_port"), false);
+    assert.equal(parsed.types.has("cr_status_endpoints_host"), false);
+    assert.ok(!parsed.samples.some((s) => Object.keys(s.labels).some((k) => k.endsWith("_index"))));
   });
 
-  it("lists of scalars: strings as a set, numbers by index, enum items at 0 when absent", () => {
-    assert.equal(v("cr_status_zones", { zones: "eu-west-1a" }), 1);
-    assert.equal(find(parsed, "cr_status_zones").length, 2);
-    assert.equal(v("cr_status_zones_count"), 3);
-    assert.equal(v("cr_status_ports", { ports_index: "1" }), 9187);
-    assert.equal(v("cr_status_features", { features: "tls" }), 1);
-    assert.equal(v("cr_status_features", { features: "pitr" }), 0);
+  it("lists of scalars: their length; enum items counted by value, 0 for absent enum values", () => {
+    assert.equal(v("cr_status_zones_items"), 3);
+    assert.equal(parsed.types.has("cr_status_zones"), false);
+    assert.equal(v("cr_status_ports_items"), 2);
+    assert.equal(parsed.types.has("cr_status_ports"), false);
+    assert.equal(v("cr_status_features_items"), 2);
+    assert.equal(v("cr_status_features_value_items", { features: "tls" }), 1);
+    assert.equal(v("cr_status_features_value_items", { features: "pitr" }), 0);
   });
 
   it("maps put their key in a label", () => {
     assert.equal(v("cr_status_replicas_by_zone", { replicas_by_zone_key: "eu-west-1a" }), 2);
-    assert.equal(v("cr_status_replicas_by_zone_count"), 2);
+    assert.equal(v("cr_status_replicas_by_zone_items"), 2);
     assert.equal(
       v("cr_status_component_states", { component_states_key: "exporter", component_states: "Failed" }),
       1,
@@ -361,7 +384,6 @@ describe("auto mapper: naming", () => {
     const { parsed } = mapAll(cluster, [{ metadata: { name: "c", uid: "u" }, status: { ok: true } }]);
     assert.deepEqual(find(parsed, "cr_status_ok")[0]?.labels, {
       group: "x.io",
-      version: "v1",
       kind: "Thing",
       name: "c",
     });
@@ -369,63 +391,85 @@ describe("auto mapper: naming", () => {
 
   it("escapes label values (quotes, backslashes, newlines) so no value can inject a line", () => {
     const evil = 'a"b\\c\nd} 1\ncr_info{name="x"} 1';
-    const { parsed, text } = mapAll(loose, [thing({ byKey: { [evil]: 1 }, items: [{ name: evil, v: 1 }] })]);
+    const { parsed, text } = mapAll(loose, [
+      thing({ byKey: { [evil]: 1 }, conditions: [{ type: evil, status: "True" }] }),
+    ]);
     assert.equal(sampleValue(parsed, "cr_status_by_key", { by_key_key: evil }), 1);
-    assert.equal(sampleValue(parsed, "cr_status_items_v", { items_name: evil }), 1);
+    assert.equal(sampleValue(parsed, "cr_status_condition", { type: evil, status: "True" }), 1);
     assert.equal(find(parsed, "cr_info").length, 1);
     assert.equal(text.split("\n").filter((l) => l.startsWith("cr_info")).length, 1);
   });
 });
 
 describe("auto mapper: lists", () => {
-  it("keys object lists by name, else type, else id, else index", () => {
+  it("never exports a list without declared keys per item: its length and counts by state fields", () => {
     const { parsed } = mapAll(loose, [
       thing({
-        byName: [
-          { name: "a", v: 1 },
-          { name: "b", v: 2 },
-        ],
-        byType: [{ type: "x", v: 3 }],
-        byId: [{ id: 7, v: 4 }],
-        byIndex: [{ v: 5 }, { v: 6 }],
-        dupNames: [
-          { name: "a", v: 7 },
-          { name: "a", v: 8 },
+        resources: [
+          { kind: "Service", name: "api", status: "Synced", health: { status: "Healthy" }, v: 1 },
+          { kind: "Deployment", name: "api", status: "OutOfSync", health: { status: "Degraded" }, v: 2 },
+          { kind: "ConfigMap", name: "cfg", status: "Synced", v: 3 },
         ],
       }),
     ]);
-    assert.equal(sampleValue(parsed, "cr_status_by_name_v", { by_name_name: "b" }), 2);
-    assert.equal(sampleValue(parsed, "cr_status_by_type_v", { by_type_type: "x" }), 3);
-    assert.equal(sampleValue(parsed, "cr_status_by_id_v", { by_id_id: "7" }), 4);
-    assert.equal(sampleValue(parsed, "cr_status_by_index_v", { by_index_index: "1" }), 6);
-    assert.equal(sampleValue(parsed, "cr_status_dup_names_v", { dup_names_index: "1" }), 8);
+    assert.equal(sampleValue(parsed, "cr_status_resources_items"), 3);
+    assert.equal(sampleValue(parsed, "cr_status_resources_status_items", { status: "Synced" }), 2);
+    assert.equal(sampleValue(parsed, "cr_status_resources_status_items", { status: "OutOfSync" }), 1);
+    assert.equal(sampleValue(parsed, "cr_status_resources_health_status_items", { status: "Degraded" }), 1);
+    // Names, kinds and numbers of the items are not series: the count cannot grow with the list.
+    assert.equal(parsed.types.has("cr_status_resources_v"), false);
+    assert.ok(!parsed.samples.some((s) => Object.values(s.labels).includes("api")));
   });
 
-  it("falls back from repeated list-map keys, and says so", () => {
-    const kind: KindInfo = {
-      ...loose,
-      schema: {
-        properties: {
-          status: {
-            properties: {
-              ports: {
-                type: "array",
-                "x-kubernetes-list-map-keys": ["port", "protocol"],
-                items: {
-                  type: "object",
-                  properties: { port: { type: "integer" }, protocol: { type: "string" } },
+  it("gives the same series for a list whatever its order and whether names repeat", () => {
+    const items = Array.from({ length: 40 }, (_, i) => ({
+      name: `r${i % 7}`,
+      status: i % 3 === 0 ? "OutOfSync" : "Synced",
+    }));
+    const ids = (list: unknown[]) =>
+      mapAll(loose, [thing({ resources: list })])
+        .parsed.samples.map((s) => `${s.name}${JSON.stringify(s.labels)}=${s.value}`)
+        .sort();
+    const unique = items.map((it, i) => ({ ...it, name: `r${i}` }));
+    assert.deepEqual(ids([...items].reverse()), ids(items));
+    const keys = (list: unknown[]) => ids(list).map((x) => x.replace(/=.*$/, ""));
+    assert.deepEqual(keys(unique), keys(items), "label sets do not depend on whether names repeat");
+    assert.ok(ids(items).length < 12, "a handful of series for 40 items");
+  });
+
+  const keyedKind: KindInfo = {
+    ...loose,
+    schema: {
+      properties: {
+        status: {
+          properties: {
+            ports: {
+              type: "array",
+              "x-kubernetes-list-type": "map",
+              "x-kubernetes-list-map-keys": ["port", "protocol"],
+              items: {
+                type: "object",
+                properties: {
+                  port: { type: "integer" },
+                  protocol: { type: "string" },
+                  open: { type: "boolean" },
+                  hostname: { type: "string" },
+                  state: { type: "string", enum: ["Up", "Down"] },
                 },
               },
             },
           },
         },
       },
-    };
-    const ok = mapAll(kind, [
+    },
+  };
+
+  it("exports a list with declared list-map keys per item: numbers, booleans, timestamps and states only", () => {
+    const ok = mapAll(keyedKind, [
       thing({
         ports: [
-          { port: 53, protocol: "UDP", open: true },
-          { port: 53, protocol: "TCP", open: false },
+          { port: 53, protocol: "UDP", open: true, hostname: "dns.example", state: "Up" },
+          { port: 53, protocol: "TCP", open: false, state: "Down" },
         ],
       }),
     ]);
@@ -433,7 +477,24 @@ describe("auto mapper: lists", () => {
       sampleValue(ok.parsed, "cr_status_ports_open", { ports_port: "53", ports_protocol: "TCP" }),
       0,
     );
-    const dup = mapAll(kind, [
+    assert.equal(
+      sampleValue(ok.parsed, "cr_status_ports_state", {
+        ports_port: "53",
+        ports_protocol: "UDP",
+        state: "Up",
+      }),
+      1,
+    );
+    assert.equal(
+      ok.parsed.types.has("cr_status_ports_hostname"),
+      false,
+      "a free string of an item is no label",
+    );
+    assert.equal(sampleValue(ok.parsed, "cr_status_ports_items"), 2);
+  });
+
+  it("aggregates a keyed list whose keys repeat, and says so", () => {
+    const dup = mapAll(keyedKind, [
       thing({
         ports: [
           { port: 53, protocol: "UDP", open: true },
@@ -441,31 +502,91 @@ describe("auto mapper: lists", () => {
         ],
       }),
     ]);
-    assert.equal(sampleValue(dup.parsed, "cr_status_ports_open", { ports_index: "1" }), 0);
+    assert.equal(dup.parsed.types.has("cr_status_ports_open"), false);
+    assert.equal(sampleValue(dup.parsed, "cr_status_ports_open_items", { open: "false" }), 1);
     assert.deepEqual(reasons(dup.results[0]!), ["duplicate_list_key"]);
   });
 
-  it("walks at most maxListItems items and still counts them all", () => {
-    const items = Array.from({ length: 10_000 }, (_, i) => ({ name: `n${i}`, v: i }));
-    const { parsed, results } = mapAll(loose, [thing({ items })]);
-    assert.equal(sampleValue(parsed, "cr_status_items_count"), 10_000);
-    assert.equal(find(parsed, "cr_status_items_v").length, 256);
-    assert.deepEqual(reasons(results[0]!), ["list_truncated"]);
+  it("exports a keyed list past --list-items-max as aggregates only, and counts the drop", () => {
+    const ports = Array.from({ length: 5 }, (_, i) => ({ port: i, protocol: "TCP", state: "Up" }));
+    const { parsed, results } = mapAll(keyedKind, [thing({ ports })], { listItemsMax: 4 });
+    assert.equal(sampleValue(parsed, "cr_status_ports_items"), 5);
+    assert.equal(sampleValue(parsed, "cr_status_ports_state_items", { state: "Up" }), 5);
+    assert.equal(sampleValue(parsed, "cr_status_ports_state_items", { state: "Down" }), 0);
+    assert.equal(parsed.types.has("cr_status_ports_state"), false);
+    assert.deepEqual(
+      results[0]!.dropped?.map((d) => [d.reason, d.count]),
+      [["list_items_max", 5]],
+    );
+    const within = mapAll(keyedKind, [thing({ ports: ports.slice(0, 4) })], { listItemsMax: 4 });
+    assert.equal(find(within.parsed, "cr_status_ports_state", { state: "Up" }).length, 4);
   });
 
   it("reads a schemaless object as a map when a key is not a field name or it has many keys", () => {
     const many = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`node${i}`, i]));
-    const { parsed } = mapAll(loose, [thing({ nodes: { "node-1": 1, node2: 2 }, many, small: { a: 1 } })]);
+    const { parsed } = mapAll(loose, [thing({ nodes: { "node-1": 1, node2: 2 }, many, small: { a: 1 } })], {
+      listItemsMax: 100,
+    });
     assert.equal(sampleValue(parsed, "cr_status_nodes", { nodes_key: "node-1" }), 1);
     assert.equal(sampleValue(parsed, "cr_status_many", { many_key: "node64" }), 64);
     assert.equal(sampleValue(parsed, "cr_status_small_a"), 1);
   });
 
-  it("nested lists get distinct label names", () => {
-    const { parsed } = mapAll(loose, [thing({ items: [{ name: "a", items: [{ name: "b", v: 1 }] }] })]);
+  it("a map of lists (CloudNativePG instancesStatus) gives one length per key", () => {
+    const kind: KindInfo = {
+      ...loose,
+      schema: {
+        properties: {
+          status: {
+            properties: {
+              instancesStatus: {
+                type: "object",
+                additionalProperties: { type: "array", items: { type: "string" } },
+              },
+            },
+          },
+        },
+      },
+    };
+    const { parsed } = mapAll(kind, [thing({ instancesStatus: { healthy: ["a", "b"], failed: ["c"] } })]);
     assert.equal(
-      sampleValue(parsed, "cr_status_items_items_v", { items_name: "a", items_items_name: "b" }),
+      sampleValue(parsed, "cr_status_instances_status_items", { instances_status_key: "healthy" }),
+      2,
+    );
+    assert.equal(
+      sampleValue(parsed, "cr_status_instances_status_items", { instances_status_key: "failed" }),
       1,
+    );
+  });
+
+  it("nested maps get distinct key label names", () => {
+    const kind: KindInfo = {
+      ...loose,
+      schema: {
+        properties: {
+          status: {
+            properties: {
+              zones: {
+                type: "object",
+                additionalProperties: {
+                  type: "object",
+                  properties: {
+                    ready: { type: "integer" },
+                    nodes: { type: "object", additionalProperties: { type: "integer" } },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    };
+    const { parsed } = mapAll(kind, [thing({ zones: { a: { ready: 2, nodes: { n1: 1 } } } })]);
+    assert.equal(sampleValue(parsed, "cr_status_zones_ready", { zones_key: "a" }), 2);
+    assert.equal(
+      parsed.types.has("cr_status_zones_nodes"),
+      false,
+      "a map inside a map entry is not multiplied out",
     );
   });
 });
@@ -487,27 +608,30 @@ describe("auto mapper: conditions", () => {
       thing({ resources: [{ type: "Deployment", status: "Synced" }] }),
     ]);
     assert.equal(parsed.types.has("cr_status_resources_condition"), false);
-    assert.equal(
-      sampleValue(parsed, "cr_status_resources_status", { resources_type: "Deployment", status: "Synced" }),
-      1,
-    );
+    assert.equal(sampleValue(parsed, "cr_status_resources_status_items", { status: "Synced" }), 1);
     assert.deepEqual(reasons(results[0]!), []);
   });
 
-  it("skips conditions without a type, keeps the first of a repeated type, zeroes an invalid status", () => {
+  it("skips conditions without a type, counts every condition of a repeated type, exports an unusual status word", () => {
     const { parsed, results } = mapAll(mq.kind, [
       thing({
         conditions: [
-          { type: "Ready", status: "True" },
-          { type: "Ready", status: "False" },
+          { type: "Ready", status: "True", reason: "Fine" },
+          { type: "Ready", status: "False", reason: "Broken" },
           { status: "True" },
-          { type: "Odd", status: "Maybe" },
+          { type: "Available", status: "Degraded" },
+          { type: "Odd", status: "not a status!" },
           "junk",
         ],
       }),
     ]);
+    // Both Ready conditions are counted, and both reasons exported: nothing is lost.
     assert.equal(sampleValue(parsed, "cr_status_condition", { type: "Ready", status: "True" }), 1);
+    assert.equal(sampleValue(parsed, "cr_status_condition", { type: "Ready", status: "False" }), 1);
     assert.equal(find(parsed, "cr_status_condition", { type: "Ready" }).length, 3);
+    assert.equal(find(parsed, "cr_status_condition_reason", { type: "Ready" }).length, 2);
+    // prometheus-operator writes Available=Degraded: a fourth series says so.
+    assert.equal(sampleValue(parsed, "cr_status_condition", { type: "Available", status: "Degraded" }), 1);
     assert.deepEqual(
       find(parsed, "cr_status_condition", { type: "Odd" }).map((s) => s.value),
       [0, 0, 0],
@@ -567,36 +691,44 @@ describe("auto mapper: conditions", () => {
 });
 
 describe("auto mapper: cr_health", () => {
-  const health = (obj: KubeObject) => {
+  const verdict = (obj: KubeObject) => {
     const { parsed } = mapAll(loose, [obj]);
-    return find(parsed, "cr_health").find((s) => s.value === 1)?.labels.state;
+    const state = find(parsed, "cr_health").find((s) => s.value === 1)?.labels.state;
+    const reasons = find(parsed, "cr_health_reason");
+    assert.equal(reasons.length, 1, "exactly one cr_health_reason series");
+    assert.equal(reasons[0]?.labels.state, state, "cr_health_reason names the same state");
+    return state;
   };
   const cond = (type: string, status: string) => ({ type, status });
-  it("follows the kstatus order", () => {
+  it("follows the health contract's order: Terminating, Failed, InProgress, Current", () => {
     assert.equal(
-      health(
+      verdict(
         thing({}, { metadata: { name: "t", deletionTimestamp: "2026-01-01T00:00:00Z", generation: 2 } }),
       ),
       "Terminating",
     );
     assert.equal(
-      health(thing({ observedGeneration: 1 }, { metadata: { name: "t", generation: 2 } })),
+      verdict(thing({ observedGeneration: 1 }, { metadata: { name: "t", generation: 2 } })),
       "InProgress",
     );
+    // Stalled is never hidden behind a generation lag or a Reconciling condition.
     assert.equal(
-      health(thing({ conditions: [cond("Reconciling", "True"), cond("Stalled", "True")] })),
-      "InProgress",
-    );
-    assert.equal(
-      health(thing({ conditions: [cond("Stalled", "True"), cond("Reconciling", "True")] })),
+      verdict(
+        thing(
+          { observedGeneration: 1, conditions: [cond("Reconciling", "True"), cond("Stalled", "True")] },
+          { metadata: { name: "t", generation: 2 } },
+        ),
+      ),
       "Failed",
     );
-    assert.equal(health(thing({ conditions: [cond("Stalled", "False"), cond("Ready", "True")] })), "Current");
-    assert.equal(health(thing({ conditions: [cond("Ready", "False")] })), "InProgress");
-    assert.equal(health(thing({ conditions: [cond("Ready", "Unknown")] })), "InProgress");
-    assert.equal(health(thing({ conditions: [cond("Available", "False")] })), "Current");
-    assert.equal(health(thing(undefined)), "Current");
-    assert.equal(health(thing("broken")), "Unknown");
+    assert.equal(
+      verdict(thing({ conditions: [cond("Stalled", "False"), cond("Ready", "True")] })),
+      "Current",
+    );
+    assert.equal(verdict(thing({ conditions: [cond("Ready", "Unknown")] })), "InProgress");
+    assert.equal(verdict(thing({ conditions: [cond("Degraded", "True")] })), "Failed");
+    assert.equal(verdict(thing(undefined)), "InProgress", "no status yet: the controller has not written it");
+    assert.equal(verdict(thing("broken")), "Unknown");
   });
 });
 
@@ -627,12 +759,19 @@ describe("auto mapper: bad input never throws", () => {
     assert.equal(parsed.samples.filter((s) => s.name.startsWith("cr_status_a")).length, 0);
   });
 
-  it("cuts a 1 MB string to the label length cap without splitting a surrogate pair", () => {
+  it("never makes a label of prose: a 1 MB string, a sentence, an error string", () => {
     const long = `${"x".repeat(127)}😀${"y".repeat(1_000_000)}`;
-    const { parsed, results } = mapAll(loose, [thing({ mode: long })]);
-    const [s] = find(parsed, "cr_status_mode");
-    assert.equal(s?.labels.mode, "x".repeat(127));
-    assert.deepEqual(reasons(results[0]!), ["label_truncated"]);
+    const { parsed, results } = mapAll(loose, [
+      thing({
+        mode: long,
+        phaseReason: "Primary instance is being restarted without a switchover",
+        state: "ok",
+      }),
+    ]);
+    assert.equal(parsed.types.has("cr_status_mode"), false);
+    assert.equal(parsed.types.has("cr_status_phase_reason"), false);
+    assert.equal(sampleValue(parsed, "cr_status_state", { state: "ok" }), 1);
+    assert.deepEqual(reasons(results[0]!), []);
   });
 
   it("writes NaN and infinities by name, reports unparsable date-times", () => {
@@ -648,15 +787,15 @@ describe("auto mapper: bad input never throws", () => {
     assert.deepEqual(reasons(results[0]!), ["unparsable_value"]);
   });
 
-  it("bounds the series of one object", () => {
-    const big = Object.fromEntries(
-      Array.from({ length: 200 }, (_, i) => [`f${i}`, Array.from({ length: 200 }, (_, j) => j)]),
-    );
-    const { results } = mapAll(loose, [thing(big)]);
+  it("caps the series of one object, keeping identity and health, and counts what it drops", () => {
+    const big = Object.fromEntries(Array.from({ length: 700 }, (_, i) => [`f${i}`, i]));
+    const { parsed, results } = mapAll(loose, [thing({ fields: big })], { listItemsMax: 1000 });
     const series = results[0]!.families.reduce((n, f) => n + f.series, 0);
-    assert.ok(series <= 10_000, `${series}`);
-    assert.ok(reasons(results[0]!).includes("object_series_limit"));
-    assert.ok((results[0]!.issues?.length ?? 0) <= 21);
+    assert.equal(series, 500);
+    assert.equal(find(parsed, "cr_info").length, 1);
+    assert.equal(find(parsed, "cr_health").length, 5);
+    const drop = results[0]!.dropped?.find((d) => d.reason === "object_series_limit");
+    assert.equal(drop?.count, 701 + 5 + 1 + 1 - 500, "every sample over the cap is counted");
   });
 
   it("is deterministic", () => {

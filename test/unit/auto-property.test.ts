@@ -238,10 +238,10 @@ const caseArb = kindArb.chain((k) => {
     kind: fc.constant(k),
     objects: fc.array(obj, { minLength: 1, maxLength: 3 }),
     limits: fc.record({
-      maxListItems: fc.integer({ min: 1, max: 8 }),
+      listItemsMax: fc.integer({ min: 1, max: 8 }),
       maxDepth: fc.integer({ min: 1, max: 8 }),
       maxLabelValueLength: fc.integer({ min: 1, max: 64 }),
-      maxSeriesPerObject: fc.integer({ min: 1, max: 400 }),
+      seriesLimitPerObject: fc.integer({ min: 1, max: 400 }),
     }),
   });
 });
@@ -268,7 +268,9 @@ function checkResult(r: MappingResult, maxSeries: number): void {
     assert.equal(f.meta.type === "counter", f.meta.name.endsWith("_total") && f.meta.type === "counter");
     assert.ok(f.meta.type === "gauge" || f.meta.type === "counter", f.meta.type);
     for (const line of f.text.slice(0, -1).split("\n")) {
-      assert.ok(line.startsWith(`${f.meta.name}{group="prop.example.com",version="v1",kind="Prop",`), line);
+      assert.ok(line.startsWith(`${f.meta.name}{group="prop.example.com",kind="Prop",`), line);
+      // The served version is a label of cr_info only (series identity survives a version bump).
+      assert.equal(line.includes(',version="'), f.meta.name === "cr_info", line);
     }
     total += f.series;
   }
@@ -277,7 +279,7 @@ function checkResult(r: MappingResult, maxSeries: number): void {
     for (const part of [
       "_condition",
       "_timestamp_seconds",
-      "_count",
+      "_items",
       "_transitions_total",
       "labels",
       "annotations",
@@ -285,7 +287,8 @@ function checkResult(r: MappingResult, maxSeries: number): void {
     ]) {
       if (f.meta.name.includes(part)) reached.add(part);
     }
-    if (/_(index|key|name|type|id)="/.test(f.text)) reached.add("keyed");
+    if (/_(key|name|type|id)="/.test(f.text)) reached.add("keyed");
+    assert.ok(!/_index="/.test(f.text), "no series is keyed by a list position");
   }
   for (const i of r.issues ?? []) {
     reached.add(i.reason);
@@ -308,7 +311,7 @@ describe("auto mapper properties", () => {
           if (seen.has(key)) continue;
           seen.add(key);
           const r = km.map(obj, undefined);
-          checkResult(r, limits.maxSeriesPerObject);
+          checkResult(r, limits.seriesLimitPerObject);
           results.push(r);
         }
         validateExposition(render(results));
@@ -317,13 +320,12 @@ describe("auto mapper properties", () => {
     );
     if (process.env.FC_DEBUG) console.log([...reached].sort().join(" "));
     // The generators must reach the interesting paths, or the property says little.
-    for (const what of ["_condition", "_count", "_timestamp_seconds", "keyed", "labels", "spec_"]) {
+    for (const what of ["_condition", "_items", "_timestamp_seconds", "keyed", "labels", "spec_"]) {
       assert.ok(reached.has(what), `no generated case produced ${what}`);
     }
     for (const what of [
       "name_collision",
-      "label_truncated",
-      "list_truncated",
+      "duplicate_list_key",
       "depth_limit",
       "unparsable_value",
     ]) {

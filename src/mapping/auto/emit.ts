@@ -1,5 +1,6 @@
 // Per-object output buffer: collects sample lines by family, refuses duplicate series and
-// family-name collisions, enforces the per-object bounds and caps the issue list.
+// family-name collisions, enforces the per-object series cap (counting what it drops) and
+// bounds the issue list.
 
 import { IssueList } from "../issues.ts";
 import { SampleLines } from "../samples.ts";
@@ -28,17 +29,11 @@ export class Emitter {
   private readonly issues = new IssueList();
   private total = 0;
   private limitReported = false;
+  private readonly drops = new Map<string, { count: number; detail: string }>();
 
   constructor(prefix: string, maxSeries: number) {
     this.prefix = prefix;
     this.maxSeries = maxSeries;
-  }
-
-  /** Whether the per-object series bound has been reached (walks stop early; reported once). */
-  isFull(): boolean {
-    if (this.total < this.maxSeries) return false;
-    this.limit();
-    return true;
   }
 
   /**
@@ -62,18 +57,25 @@ export class Emitter {
       );
       return false;
     }
-    if (this.total >= this.maxSeries) return this.limit();
+    if (this.total >= this.maxSeries) return this.limit(def);
     fam.lines.add(labels, value);
     this.total++;
     return true;
   }
 
-  private limit(): false {
-    if (!this.limitReported) {
-      this.limitReported = true;
-      this.issue("object_series_limit", `object has more than ${this.maxSeries} series; the rest dropped`);
-    }
+  /** A sample over the per-object series cap: counted as dropped, reported once. */
+  private limit(def: FamilyDef): false {
+    const detail = `object has more than ${this.maxSeries} series; the rest dropped (first: ${def.meta.name})`;
+    this.drop("object_series_limit", 1, this.limitReported ? "" : detail);
+    this.limitReported = true;
     return false;
+  }
+
+  /** Series (or list items) not exported by design limits: counted in cr_exporter_series_dropped_total. */
+  drop(reason: string, count: number, detail: string): void {
+    const d = this.drops.get(reason);
+    if (d === undefined) this.drops.set(reason, { count, detail });
+    else d.count += count;
   }
 
   /** Report a problem (bounded and folded by IssueList). */
@@ -87,6 +89,12 @@ export class Emitter {
       if (f.lines.series > 0) families.push({ meta: f.def.meta, text: f.lines.text, series: f.lines.series });
     }
     const issues = this.issues.list();
-    return issues ? { families, state, issues } : { families, state };
+    const dropped = [...this.drops].map(([reason, d]) => ({ reason, count: d.count, detail: d.detail }));
+    return {
+      families,
+      state,
+      ...(issues ? { issues } : {}),
+      ...(dropped.length > 0 ? { dropped } : {}),
+    };
   }
 }

@@ -1,50 +1,13 @@
-// Families from metadata (and the allowlisted spec fields): cr_info, creation/deletion
-// timestamps, generation, allowlisted labels/annotations.
+// Samples from metadata: cr_info (with the served version: the one label that may change when
+// a CRD gains a new preferred version), creation/deletion timestamps, generation, allowlisted
+// labels/annotations.
 
 import { labelPair as pair, sanitizeLabelName } from "../exposition.ts";
 import { isPlainObject } from "../json.ts";
+import type { FixedFamilies } from "./catalogue.ts";
 import type { Emitter, FamilyDef } from "./emit.ts";
 import { truncate } from "./names.ts";
 import { parseTimestamp } from "./values.ts";
-
-export interface MetadataDefs {
-  readonly info: FamilyDef;
-  readonly created: FamilyDef;
-  readonly deletion: FamilyDef;
-  readonly generation: FamilyDef;
-  readonly labels: FamilyDef;
-  readonly annotations: FamilyDef;
-}
-
-function fixed(name: string, help: string): FamilyDef {
-  return { meta: { name, type: "gauge", help }, origin: `fixed:${name}` };
-}
-
-export function metadataDefs(prefix: string): MetadataDefs {
-  return {
-    info: fixed(`${prefix}info`, "Information about a custom resource (uid as a label); always 1."),
-    created: fixed(
-      `${prefix}created_timestamp_seconds`,
-      "Creation time of a custom resource (metadata.creationTimestamp), as Unix seconds.",
-    ),
-    deletion: fixed(
-      `${prefix}deletion_timestamp_seconds`,
-      "Deletion request time of a terminating custom resource (metadata.deletionTimestamp), as Unix seconds.",
-    ),
-    generation: fixed(
-      `${prefix}metadata_generation`,
-      "Generation of a custom resource's desired state (metadata.generation).",
-    ),
-    labels: fixed(
-      `${prefix}labels`,
-      "Allowlisted Kubernetes labels of a custom resource, as label_<key>; always 1.",
-    ),
-    annotations: fixed(
-      `${prefix}annotations`,
-      "Allowlisted Kubernetes annotations of a custom resource, as annotation_<key>; always 1.",
-    ),
-  };
-}
 
 function timestamp(em: Emitter, def: FamilyDef, value: unknown, field: string): void {
   if (typeof value !== "string" || value === "") return;
@@ -53,12 +16,14 @@ function timestamp(em: Emitter, def: FamilyDef, value: unknown, field: string): 
   else em.add(def, "", t);
 }
 
-export function emitMetadata(em: Emitter, defs: MetadataDefs, metadata: Record<string, unknown>): void {
-  em.add(
-    defs.info,
-    typeof metadata.uid === "string" && metadata.uid !== "" ? pair("uid", metadata.uid) : "",
-    1,
-  );
+export function emitMetadata(
+  em: Emitter,
+  defs: FixedFamilies,
+  metadata: Record<string, unknown>,
+  version: string,
+): void {
+  const uid = typeof metadata.uid === "string" && metadata.uid !== "" ? `,${pair("uid", metadata.uid)}` : "";
+  em.add(defs.info, `${pair("version", version)}${uid}`, 1);
   timestamp(em, defs.created, metadata.creationTimestamp, "creationTimestamp");
   timestamp(em, defs.deletion, metadata.deletionTimestamp, "deletionTimestamp");
   if (typeof metadata.generation === "number") em.add(defs.generation, "", metadata.generation);

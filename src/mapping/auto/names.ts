@@ -20,6 +20,11 @@ export function timestampName(base: string): string {
   return `${base}_timestamp_seconds`;
 }
 
+/** The name of a duration field's family: `_seconds` appended unless the name already ends so. */
+export function secondsName(base: string): string {
+  return base.endsWith("_seconds") ? base : `${base}_seconds`;
+}
+
 /**
  * Label names every object series already has, or that Prometheus attaches to every scraped
  * series (`job`, `instance`: with honor_labels a status field named `instance` would replace the
@@ -88,6 +93,50 @@ export function isFreeText(seg: string, description: string | undefined): boolea
   if (FREE_TEXT_NAMES.has(seg) || seg.endsWith("_message") || seg.endsWith("_messages")) return true;
   if (seg.endsWith("_description") || seg.endsWith("_details")) return true;
   return description !== undefined && FREE_TEXT_DESCRIPTION.test(description);
+}
+
+/**
+ * Is a string value prose rather than a label (a sentence, an error string, a blob)? Longer
+ * than `max`, a line break, or white space: identifiers, reasons, versions, URLs and hashes
+ * have none. A state field (`phase`, `state`) may hold a short phrase (CloudNativePG's phases
+ * read "Cluster in healthy state"): up to six words, no sentence punctuation.
+ */
+export function isProse(value: string, max: number, phraseOk = false): boolean {
+  if (value.length > max || value.includes("\n")) return true;
+  if (!/\s/.test(value)) return false;
+  if (!phraseOk || value.length > 64 || /[:;,.!?()"'`]/.test(value)) return true;
+  return value.trim().split(/\s+/).length > 6;
+}
+
+/** State fields whose values may be short phrases (see isProse). */
+export function isPhraseState(seg: string): boolean {
+  return seg === "phase" || seg === "state" || seg.endsWith("_phase") || seg.endsWith("_state");
+}
+
+/** Field names whose string values are states from a small vocabulary (countable, labelable). */
+const ENUM_NAMES = new Set([
+  "status",
+  "phase",
+  "state",
+  "health",
+  "result",
+  "reason",
+  "mode",
+  "conclusion",
+  "outcome",
+  "severity",
+  "level",
+  "sync",
+]);
+const ENUM_SUFFIXES = ["_status", "_phase", "_state", "_health", "_result", "_reason", "_mode"];
+
+/**
+ * Does a field's name say its string values are states (`status`, `phase`, `syncStatus`,
+ * `healthState`)? Used where the schema has no enum, to decide what a list's items are
+ * counted by and which strings of a keyed item are exported.
+ */
+export function isEnumLikeName(seg: string): boolean {
+  return ENUM_NAMES.has(seg) || ENUM_SUFFIXES.some((s) => seg.endsWith(s));
 }
 
 const TIME_WORDS = new Set([

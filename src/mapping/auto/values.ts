@@ -204,8 +204,68 @@ export function parseTimestamp(s: string): number | undefined {
     if (oh < 0 || oh > 23 || om < 0 || om > 59) return undefined;
     offset = (z === "+" ? 1 : -1) * (oh * 3600 + om * 60);
   } else return undefined;
-  const whole = Date.UTC(year, month - 1, day, hour, minute, second) / 1000;
-  return whole + fraction - offset;
+  return utcSeconds(year, month, day, hour, minute, second) + fraction - offset;
+}
+
+/**
+ * Unix seconds of a UTC calendar time. Not Date.UTC: it maps years 0–99 to 1900–1999, so Go's
+ * zero time `0001-01-01T00:00:00Z` (common in statuses) would read as 1901.
+ */
+function utcSeconds(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+): number {
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
+  d.setUTCHours(hour, minute, second, 0);
+  return d.getTime() / 1000;
+}
+
+const GO_TIME =
+  /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,9})? ([+-])(\d{2})(\d{2})(?: [A-Za-z0-9+-]{1,8})?(?: m=[+-]\d+(?:\.\d+)?)?$/;
+
+/**
+ * Go's `time.Time.String()` form (`2024-05-01 10:00:00.5 +0200 CEST`, optionally with the
+ * monotonic ` m=+0.01`), which controllers write when they format a time with %v → Unix seconds.
+ */
+export function parseGoTime(s: string): number | undefined {
+  if (s.length < 25 || s.length > 64) return undefined;
+  const m = GO_TIME.exec(s);
+  if (m === null) return undefined;
+  const [, y, mo, d, h, mi, se, frac, sign, oh, om] = m;
+  const iso = `${y}-${mo}-${d}T${h}:${mi}:${se}${frac ?? ""}${sign}${oh}:${om}`;
+  return parseTimestamp(iso);
+}
+
+const ISO_DURATION =
+  /^(-)?P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+
+/** An ISO 8601 duration of fixed-length units (`PT1H30M`, `P1DT2H`, `PT0.5S`) → seconds. */
+export function parseIsoDuration(s: string): number | undefined {
+  if (s.length < 3 || s.length > 64) return undefined;
+  const m = ISO_DURATION.exec(s);
+  if (m === null || s.endsWith("T")) return undefined;
+  const [, neg, w, d, h, mi, se] = m;
+  if (w === undefined && d === undefined && h === undefined && mi === undefined && se === undefined)
+    return undefined;
+  const n = (v: string | undefined) => (v === undefined ? 0 : Number(v));
+  const total = n(w) * 604800 + n(d) * 86400 + n(h) * 3600 + n(mi) * 60 + n(se);
+  return neg ? -total : total;
+}
+
+/** A Go duration or an ISO 8601 one → seconds. */
+export function parseAnyDuration(s: string): number | undefined {
+  return s.charCodeAt(0) === 80 /* P */ || s.startsWith("-P") ? parseIsoDuration(s) : parseDuration(s);
+}
+
+/** Does a quantity carry a unit suffix (`250m`, `10Gi`, `1k`), not just a plain number? */
+export function hasQuantitySuffix(s: string): boolean {
+  const last = s.charCodeAt(s.length - 1);
+  return !isDigit(last) && last !== 46 /* . */;
 }
 
 /** A full date (`format: date`, `2024-05-01`) → Unix seconds at midnight UTC. */
