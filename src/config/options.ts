@@ -4,7 +4,7 @@
 
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { parse as parseYaml } from "yaml";
+import { isMap, isScalar, parseDocument } from "yaml";
 import { z } from "zod";
 import { parseAllowlist } from "../mapping/auto/allowlist.ts";
 import { parseFieldSelector, parseLabelSelector } from "./selectors.ts";
@@ -352,7 +352,17 @@ export function parseFlags(argv: readonly string[]): Record<string, string | boo
 export function readConfigFile(path: string): Record<string, unknown> {
   let doc: unknown;
   try {
-    doc = parseYaml(readFileSync(path, "utf8"));
+    const parsed = parseDocument(readFileSync(path, "utf8"));
+    if (parsed.errors.length > 0) throw parsed.errors[0];
+    // A number written in another notation than decimal (0x50, 0o17, 1e3, .inf) goes on as its
+    // text, so a setting in the file is read as a flag is: decimal notation only.
+    if (isMap(parsed.contents)) {
+      for (const { value } of parsed.contents.items) {
+        if (!isScalar(value) || typeof value.value !== "number" || value.source === undefined) continue;
+        if (value.format !== undefined || !Number.isFinite(value.value)) value.value = value.source;
+      }
+    }
+    doc = parsed.toJS();
   } catch (err) {
     throw new OptionsError(`config file ${path}: ${(err as Error).message}`);
   }

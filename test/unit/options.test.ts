@@ -134,6 +134,25 @@ describe("values checked at load (exit 2 at start, a failed reload later)", () =
     assert.equal(o.listPageSize, 10);
   });
 
+  it("reads numbers in the config file in decimal notation only, as from flags", () => {
+    const dir = mkdtempSync(join(tmpdir(), "opts-"));
+    const file = join(dir, "config.yaml");
+    for (const [text, message] of [
+      ["listPageSize: 0x50\n", /--list-page-size: expected a decimal integer, got "0x50"/],
+      ["listPageSize: 0o17\n", /--list-page-size: expected a decimal integer, got "0o17"/],
+      ["seriesLimitPerObject: 1e3\n", /--series-limit-per-object: expected a decimal integer, got "1e3"/],
+      ["watchTimeout: .inf\n", /--watch-timeout: expected a decimal number of seconds, got ".inf"/],
+    ] as const) {
+      writeFileSync(file, text);
+      rejects(["--config", file], message);
+    }
+    writeFileSync(file, "listPageSize: 80\nwatchTimeout: 2.5\nhealthRules: {r: {limit: 0x10}}\n");
+    const o = loadOptions(["--config", file], {});
+    assert.equal(o.listPageSize, 80);
+    assert.equal(o.watchTimeout, 2.5);
+    assert.deepEqual(o.healthRules, { r: { limit: 16 } }, "only top-level settings are read as flags");
+  });
+
   it("takes only valid namespace names", () => {
     rejects(["--namespaces", "default,Bad_NS!"], /--namespaces: "Bad_NS!" is not a namespace name/);
     rejects(["--namespaces=-lead"], /--namespaces: "-lead" is not a namespace name/);
