@@ -11,16 +11,14 @@ import type { Logger } from "../telemetry/log.ts";
 import { isSelected, kindInfoFromCrd, servedVersions } from "./crds.ts";
 import { readManifests } from "./files.ts";
 import {
-  configResources,
   type MapperBinding,
   openPipeline,
   type Reading,
+  ReadingSource,
   readingName,
   readingsOf,
-  type Source,
   type SourceOptions,
   type SourceStatus,
-  UnmatchedReport,
   unselected,
 } from "./source.ts";
 
@@ -30,18 +28,11 @@ interface FileReading {
   readonly sink: RelistingSink;
 }
 
-export class FilesController implements Source {
+export class FilesController extends ReadingSource {
   private readonly dir: string;
-  private bindings: readonly MapperBinding[];
-  private mapperGeneration = 0;
-  private readonly store: MetricStore;
-  private readonly ctx: PipelineContext;
-  private readonly log: Logger;
-  private options: SourceOptions;
   private readonly watchForChanges: boolean;
   /** Reading key (`plural.group/version`) → its sink. */
   private readings = new Map<string, FileReading>();
-  private readonly unmatched: UnmatchedReport;
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
   private loaded = false;
@@ -55,14 +46,9 @@ export class FilesController implements Source {
     options: SourceOptions,
     watchForChanges = true,
   ) {
+    super(bindings, store, ctx, log, options);
     this.dir = dir;
-    this.bindings = bindings;
-    this.store = store;
-    this.ctx = ctx;
-    this.log = log;
-    this.options = options;
     this.watchForChanges = watchForChanges;
-    this.unmatched = new UnmatchedReport(ctx, log);
   }
 
   /** Load now, then reload whenever a file below the directory changes. */
@@ -100,13 +86,11 @@ export class FilesController implements Source {
     ];
   }
 
-  reconfigure(bindings: readonly MapperBinding[] | undefined, options: SourceOptions): void {
-    if (bindings) {
-      this.bindings = bindings;
-      this.mapperGeneration++;
-    }
-    this.options = options;
-    for (const key of this.readings.keys()) this.store.kind(key).setMaxSeries(options.seriesLimitPerKind);
+  protected readingKeys(): Iterable<string> {
+    return this.readings.keys();
+  }
+
+  protected reapply(): void {
     this.load();
   }
 
@@ -129,12 +113,7 @@ export class FilesController implements Source {
       if (!info || !isSelected(info, this.options.selection)) continue;
       const keys: string[] = [];
       for (const reading of readingsOf(crd, this.bindings)) {
-        const fingerprint = JSON.stringify([
-          reading.info.version,
-          reading.info.schema ?? null,
-          reading.readers,
-          this.mapperGeneration,
-        ]);
+        const fingerprint = this.fingerprint(reading);
         const existing = this.readings.get(reading.key);
         if (existing?.fingerprint === fingerprint) {
           wanted.set(reading.key, existing);
@@ -166,9 +145,7 @@ export class FilesController implements Source {
       for (const key of target.keys) this.readings.get(key)?.sink.upsert(obj);
     }
     for (const r of wanted.values()) r.sink.listDone();
-    this.unmatched.update(configResources(this.bindings), set.crds, (crd) =>
-      unselected(crd, this.options.selection),
-    );
+    this.reportUnmatched(set.crds, (crd) => unselected(crd, this.options.selection));
     this.loaded = true;
     this.log.info(
       {

@@ -13,16 +13,14 @@ import type { KubeClient } from "./client.ts";
 import { type Crd, isSelected, kindInfoFromCrd, kindKey, notEstablished, resourcePath } from "./crds.ts";
 import { describeFreshness, ListWatch, type ListWatchSink, oldestFreshness } from "./list-watch.ts";
 import {
-  configResources,
   type MapperBinding,
   openPipeline,
   type Reading,
+  ReadingSource,
   readingName,
   readingsOf,
-  type Source,
   type SourceOptions,
   type SourceStatus,
-  UnmatchedReport,
   unselected,
 } from "./source.ts";
 
@@ -36,15 +34,8 @@ interface Watched {
   readonly forbidden: Set<ListWatch>;
 }
 
-export class KindsController implements Source {
+export class KindsController extends ReadingSource {
   private readonly client: KubeClient;
-  private bindings: readonly MapperBinding[];
-  /** Bumped when the mappers change, so every reading's fingerprint changes with them. */
-  private mapperGeneration = 0;
-  private readonly store: MetricStore;
-  private readonly ctx: PipelineContext;
-  private readonly log: Logger;
-  private options: SourceOptions;
   /** Reading key (`plural.group/version`) → its loops. */
   private readonly watched = new Map<string, Watched>();
   /** Kind key (`plural.group`) → its readings, one per version read. */
@@ -55,7 +46,6 @@ export class KindsController implements Source {
   private readonly crds = new Map<string, Crd>();
   /** CRD name → why it is not Established, for the selected CRDs the API server does not serve. */
   private readonly pending = new Map<string, string>();
-  private readonly unmatched: UnmatchedReport;
   private seenCrds: Set<string> | undefined;
 
   constructor(
@@ -66,13 +56,8 @@ export class KindsController implements Source {
     log: Logger,
     options: SourceOptions,
   ) {
+    super(bindings, store, ctx, log, options);
     this.client = client;
-    this.bindings = bindings;
-    this.store = store;
-    this.ctx = ctx;
-    this.log = log;
-    this.options = options;
-    this.unmatched = new UnmatchedReport(ctx, log);
     ctx.metrics.kindFreshness = () => this.freshness();
   }
 
@@ -86,19 +71,19 @@ export class KindsController implements Source {
         if (crd.metadata?.name) this.seenCrds?.add(crd.metadata.name);
         this.ctx.metrics.crdEvents.inc({ type: "upsert" });
         this.applyCrd(crd);
-        if (this.crdLoop?.synced) this.reportUnmatched();
+        if (this.crdLoop?.synced) this.reportCrds();
       },
       remove: (obj) => {
         this.ctx.metrics.crdEvents.inc({ type: "delete" });
         this.removeCrd((obj as Crd).metadata?.name ?? "");
-        if (this.crdLoop?.synced) this.reportUnmatched();
+        if (this.crdLoop?.synced) this.reportCrds();
       },
       listDone: () => {
         const seen = this.seenCrds ?? new Set();
         for (const name of [...this.crds.keys()]) if (!seen.has(name)) this.removeCrd(name);
         this.seenCrds = undefined;
         // Every CRD is known now: report the config resources that match none.
-        this.reportUnmatched();
+        this.reportCrds();
       },
     };
     this.crdLoop = new ListWatch(
@@ -158,19 +143,14 @@ export class KindsController implements Source {
     return out;
   }
 
-  /**
-   * Apply new mappers and/or options (a config reload). Only readings whose selection, loop
-   * options or mapping changed are restarted; unchanged watches keep running.
-   */
-  reconfigure(bindings: readonly MapperBinding[] | undefined, options: SourceOptions): void {
-    if (bindings) {
-      this.bindings = bindings;
-      this.mapperGeneration++;
-    }
-    this.options = options;
-    for (const key of this.watched.keys()) this.store.kind(key).setMaxSeries(options.seriesLimitPerKind);
+  protected readingKeys(): Iterable<string> {
+    return this.watched.keys();
+  }
+
+  /** After a reload: only readings whose selection, loop options or mapping changed restart. */
+  protected reapply(): void {
     for (const crd of [...this.crds.values()]) this.applyCrd(crd);
-    if (this.crdLoop?.synced) this.reportUnmatched();
+    if (this.crdLoop?.synced) this.reportCrds();
   }
 
   /** Why a CRD's objects cannot be read (for config resources naming it), or undefined. */
@@ -181,19 +161,8 @@ export class KindsController implements Source {
     return pending === undefined ? undefined : `not Established: ${pending}`;
   }
 
-  private reportUnmatched(): void {
-    this.unmatched.update(configResources(this.bindings), this.crds.values(), (crd) => this.unusable(crd));
-  }
-
-  private fingerprint(r: Reading): string {
-    return JSON.stringify([
-      r.info.version,
-      r.info.schema ?? null,
-      r.readers,
-      this.options.namespaces,
-      this.selectors(r.info),
-      this.mapperGeneration,
-    ]);
+  private reportCrds(): void {
+    this.reportUnmatched(this.crds.values(), (crd) => this.unusable(crd));
   }
 
   private selectors(info: KindInfo): { labelSelector?: string; fieldSelector?: string } {
@@ -218,7 +187,7 @@ export class KindsController implements Source {
     for (const [key, w] of [...this.watched])
       if (w.reading.crd === name && !wantedKeys.has(key)) void this.stopReading(key, "unselected");
     for (const reading of wanted) {
-      const fingerprint = this.fingerprint(reading);
+      const fingerprint = this.fingerprint(reading, this.options.namespaces, this.selectors(reading.info));
       const current = this.watched.get(reading.key);
       if (current?.fingerprint === fingerprint) continue; // e.g. only status or labels changed
       if (current) {

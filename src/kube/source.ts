@@ -212,3 +212,68 @@ export class UnmatchedReport {
     return out;
   }
 }
+
+/**
+ * What both sources share: the mapper bindings (and a generation bumped when they are replaced,
+ * so every reading's fingerprint changes with them), the settings, the unmatched-resource report,
+ * and how a reconfiguration is applied.
+ */
+export abstract class ReadingSource implements Source {
+  protected bindings: readonly MapperBinding[];
+  protected mapperGeneration = 0;
+  protected readonly store: MetricStore;
+  protected readonly ctx: PipelineContext;
+  protected readonly log: Logger;
+  protected options: SourceOptions;
+  protected readonly unmatched: UnmatchedReport;
+
+  constructor(
+    bindings: readonly MapperBinding[],
+    store: MetricStore,
+    ctx: PipelineContext,
+    log: Logger,
+    options: SourceOptions,
+  ) {
+    this.bindings = bindings;
+    this.store = store;
+    this.ctx = ctx;
+    this.log = log;
+    this.options = options;
+    this.unmatched = new UnmatchedReport(ctx, log);
+  }
+
+  abstract start(): void;
+  abstract stop(): Promise<void>;
+  abstract ready(): boolean;
+  abstract status(): SourceStatus[];
+  /** Store keys of the running readings. */
+  protected abstract readingKeys(): Iterable<string>;
+  /** Bring every reading in line with the current bindings and options. */
+  protected abstract reapply(): void;
+
+  reconfigure(bindings: readonly MapperBinding[] | undefined, options: SourceOptions): void {
+    if (bindings) {
+      this.bindings = bindings;
+      this.mapperGeneration++;
+    }
+    this.options = options;
+    for (const key of this.readingKeys()) this.store.kind(key).setMaxSeries(options.seriesLimitPerKind);
+    this.reapply();
+  }
+
+  /** What identifies "the same reading, same mapping": version, schema, mappers, and `extra`. */
+  protected fingerprint(r: Reading, ...extra: unknown[]): string {
+    return JSON.stringify([
+      r.info.version,
+      r.info.schema ?? null,
+      r.readers,
+      this.mapperGeneration,
+      ...extra,
+    ]);
+  }
+
+  /** Re-evaluate the config resources against these CRDs. */
+  protected reportUnmatched(crds: Iterable<Crd>, unusable: (crd: Crd) => string | undefined): void {
+    this.unmatched.update(configResources(this.bindings), crds, unusable);
+  }
+}
