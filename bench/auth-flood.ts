@@ -7,9 +7,11 @@
 // The prober sends /healthz and an authorised /metrics one after the other on its own
 // connection; the authorised user logs in once before the flood, as Prometheus would have.
 //
-//   node bench/auth-flood.ts [--main src/main.ts] [--connections 24,64] [--seconds 8]
+//   node bench/auth-flood.ts [--main src/main.ts] [--connections 24,64] [--seconds 8] [--addresses 1]
 //
 // --main lets the same script measure another checkout (e.g. the code before a change).
+// --addresses N spreads the attacking connections over N source addresses (127.0.0.2, …), as
+// attackers on several hosts would be (the exporter bounds checks per address as well as in all).
 
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,6 +27,7 @@ const { values } = parseArgs({
     main: { type: "string", default: new URL("../src/main.ts", import.meta.url).pathname },
     connections: { type: "string", default: "24,64" },
     seconds: { type: "string", default: "8" },
+    addresses: { type: "string", default: "1" },
   },
 });
 const seconds = Number(values.seconds);
@@ -72,8 +75,9 @@ async function measure(connections: number): Promise<Row> {
   const row: Row = { connections, healthz: [], scrape: [], failedProbes: 0, attacks: new Map() };
   let stop = false;
   let n = 0;
-  const attackers = Array.from({ length: connections }, async () => {
-    const client = new Client(base, { pipelining: 1 });
+  const attackers = Array.from({ length: connections }, async (_, i) => {
+    const localAddress = `127.0.0.${2 + (i % Number(values.addresses))}`;
+    const client = new Client(base, { pipelining: 1, connect: { localAddress } });
     while (!stop) {
       try {
         const [, status] = await timed(client, "/metrics", basic("prometheus", `wrong-${n++}`));
