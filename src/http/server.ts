@@ -17,6 +17,7 @@ import { GzipPieces } from "./gzip.ts";
 import { type HttpMetrics, httpMetrics } from "./http-metrics.ts";
 import { negotiateEncoding, negotiateFormat } from "./negotiate.ts";
 import { renderScrape } from "./scrape.ts";
+import { renderStatusPage } from "./status-page.ts";
 import {
   type AuthResult,
   clientCertAllowed,
@@ -244,11 +245,11 @@ export function metricsApp(
     return c.text(`${lines.join("\n")}\n`, ok ? 200 : 503);
   });
 
-  app.get("/", (c) =>
-    c.html(
-      '<html><head><title>cr-exporter</title></head><body><h1>cr-exporter</h1><ul><li><a href="/metrics">metrics</a></li><li><a href="/healthz">healthz</a></li><li><a href="/readyz?verbose">readyz</a></li></ul></body></html>',
-    ),
-  );
+  // The status page (status-page.ts); no script or outside resource may run, whatever it shows.
+  app.get("/", async (c) => {
+    c.header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
+    return c.html(await renderStatusPage(store, readiness, metrics.registry));
+  });
   return app;
 }
 
