@@ -17,7 +17,7 @@ import { GzipPieces } from "./gzip.ts";
 import { type HttpMetrics, httpMetrics } from "./http-metrics.ts";
 import { negotiateEncoding, negotiateFormat } from "./negotiate.ts";
 import { renderScrape } from "./scrape.ts";
-import { renderStatusPage } from "./status-page.ts";
+import { statusPage } from "./status-page.ts";
 import {
   type AuthResult,
   clientCertAllowed,
@@ -246,9 +246,10 @@ export function metricsApp(
   });
 
   // The status page (status-page.ts); no script or outside resource may run, whatever it shows.
+  const page = statusPage(store, readiness, metrics.registry);
   app.get("/", async (c) => {
     c.header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
-    return c.html(await renderStatusPage(store, readiness, metrics.registry));
+    return c.html(await page());
   });
   return app;
 }

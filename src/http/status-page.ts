@@ -251,3 +251,30 @@ ${table(["kind", "object", "series"], objectRows, "No objects.")}
 </body></html>
 `;
 }
+
+/**
+ * The page as the server serves it: one rendering at a time (concurrent views share it), reused
+ * for `maxAgeMs`, so reloading the page in a loop cannot make the exporter walk every series
+ * over and over.
+ */
+export function statusPage(
+  store: MetricStore,
+  readiness: StatusReadiness,
+  registry: Registry,
+  maxAgeMs = 2000,
+): () => Promise<string> {
+  let rendering: Promise<string> | undefined;
+  let last: { page: string; at: number } | undefined;
+  return () => {
+    if (last && performance.now() - last.at < maxAgeMs) return Promise.resolve(last.page);
+    rendering ??= renderStatusPage(store, readiness, registry)
+      .then((page) => {
+        last = { page, at: performance.now() };
+        return page;
+      })
+      .finally(() => {
+        rendering = undefined;
+      });
+    return rendering;
+  };
+}
