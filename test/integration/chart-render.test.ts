@@ -473,6 +473,36 @@ describe("chart: helm lint and template", { timeout: 300_000 }, () => {
     }
   });
 
+  it("the metric-contract settings (listItemsMax, seriesLimitPerObject, healthRules) reach the config file, checked", () => {
+    const dir = mkdtempSync(join(tmpdir(), "chart-values-"));
+    try {
+      const file = join(dir, "contract-values.yaml");
+      writeFileSync(
+        file,
+        "config:\n  listItemsMax: 8\n  seriesLimitPerObject: 100\n  healthRules:\n    argo-degraded:\n      kind: applications.argoproj.io\n",
+      );
+      const objects = render({ values: ["ci/default-values.yaml", file] });
+      const config = parseYaml(only(objects, "ConfigMap", "crx-cr-exporter").data["config.yaml"]);
+      assert.equal(config.listItemsMax, 8);
+      assert.equal(config.seriesLimitPerObject, 100);
+      assert.deepEqual(config.healthRules, { "argo-degraded": { kind: "applications.argoproj.io" } });
+      const options = validateOptions(config, "contract-values.yaml");
+      assert.equal(options.listItemsMax, 8);
+      assert.equal(options.seriesLimitPerObject, 100);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const cases: Array<[string[], RegExp]> = [
+      [["config.listItemsMax=-1"], /at '\/config\/listItemsMax': minimum: got -1, want 0/],
+      [["config.seriesLimitPerObject=0"], /at '\/config\/seriesLimitPerObject': minimum: got 0, want 1/],
+      [["config.healthRules.x=5"], /at '\/config\/healthRules\/x'/],
+    ];
+    for (const [set, message] of cases) {
+      const error = renderError({ values: ["ci/default-values.yaml"], set });
+      assert.match(error, message, `${set.join(",")}: ${error}`);
+    }
+  });
+
   it("NOTES.txt tells how to see the metrics", () => {
     const notes = renderNotes({ values: ["ci/default-values.yaml"], apiVersions: MONITORING_API });
     assert.match(notes, /- queue\.example\.com\nin all namespaces\./);
