@@ -1,0 +1,189 @@
+// Relists and stale data on the real API server, with the exporter behind a TCP proxy the tests
+// can cut: (1) objects deleted and re-created under the same names while the exporter is cut
+// off, etcd compacted, the API server restarted: the 410 relist, one object per page, must never
+// let a scrape hold a series twice; (2) LIST/WATCH failing after the first sync: each kind's data
+// age grows, the kind is reported stale (self-metric, /readyz?verbose) without failing /readyz,
+// and all of it clears when the API server is reachable again.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
+import { type Cluster, startCluster } from "../cluster/cluster.ts";
+import { kubeconfigWithServer, type RunningExporter, startTestExporter } from "../helpers/exporter.ts";
+import { find } from "../helpers/exposition.ts";
+import { applyCrd, testCrd } from "../helpers/kube.ts";
+import { startProxy, type TcpProxy } from "../helpers/proxy.ts";
+import { scrape } from "../helpers/scrape.ts";
+import { eventually } from "../helpers/wait.ts";
+
+const API = { group: "relist.example.com", version: "v1", plural: "dummys", namespace: "default" };
+const OBJECTS = 200;
+const names = Array.from({ length: OBJECTS }, (_, i) => `d-${i}`);
+const FLAGS = [
+  "--watch-idle-timeout",
+  "3",
+  "--backoff-max",
+  "2",
+  "--request-timeout",
+  "3",
+  "--watch-timeout",
+  "30",
+  "--list-page-size",
+  "1",
+];
+
+/** The series of a text body that occur more than once (a sample line's series is all but its value). */
+function duplicates(body: string): string[] {
+  const seen = new Set<string>();
+  const twice: string[] = [];
+  for (const line of body.split("\n")) {
+    if (line === "" || line.startsWith("#")) continue;
+    const series = line.slice(0, line.lastIndexOf(" "));
+    if (seen.has(series)) twice.push(series);
+    seen.add(series);
+  }
+  return twice;
+}
+
+/** The uids in the scrape's cr_info series of our kind. */
+function uids(body: string): string[] {
+  return [...body.matchAll(/^cr_info\{[^}]*kind="Dummy"[^}]*uid="([^"]+)"/gm)].map((m) => m[1]!);
+}
+
+describe("relists and stale data", { timeout: 300_000 }, () => {
+  let cluster: Cluster;
+  let kc: KubeConfig;
+  let objects: CustomObjectsApi;
+  let proxy: TcpProxy;
+  let exporter: RunningExporter;
+
+  const createAll = async () => {
+    for (const name of names)
+      await objects.createNamespacedCustomObject({
+        ...API,
+        body: {
+          apiVersion: "relist.example.com/v1",
+          kind: "Dummy",
+          metadata: { name },
+          spec: { replicas: 1 },
+        },
+      });
+  };
+  const body = async () => (await fetch(`http://127.0.0.1:${exporter.port}/metrics`)).text();
+  const telemetry = async () => (await scrape(exporter.telemetryPort)).parsed;
+
+  before(async () => {
+    cluster = await startCluster();
+    kc = cluster.kubeConfig();
+    objects = kc.makeApiClient(CustomObjectsApi);
+    await applyCrd(kc, testCrd({ group: API.group, kind: "Dummy" }));
+    await createAll();
+    const url = new URL(cluster.server);
+    proxy = await startProxy(url.hostname, Number(url.port));
+    exporter = await startTestExporter(
+      kubeconfigWithServer(cluster.kubeconfigPath, `https://127.0.0.1:${proxy.port}`),
+      FLAGS,
+    );
+    await eventually("every object exported", async () => uids(await body()).length === OBJECTS, 60_000);
+  });
+
+  after(async () => {
+    await exporter?.stop();
+    await proxy?.stop();
+    await cluster?.stop();
+  });
+
+  it("never serves a series twice while a 410 relist finds objects re-created under the same names", async (t) => {
+    const oldUids = new Set(uids(await body()));
+    assert.equal(oldUids.size, OBJECTS);
+    proxy.setMode("refuse");
+    for (const name of names) await objects.deleteNamespacedCustomObject({ ...API, name });
+    await createAll();
+    // Compact etcd to its current revision and restart the API server, so its watch cache starts
+    // after the exporter's last resourceVersion: resuming the watch must answer 410.
+    const range = await (
+      await fetch(`${cluster.etcdUrl}/v3/kv/range`, { method: "POST", body: JSON.stringify({ key: "AA==" }) })
+    ).json();
+    const revision = (range as { header: { revision: string } }).header.revision;
+    const compacted = await fetch(`${cluster.etcdUrl}/v3/kv/compaction`, {
+      method: "POST",
+      body: JSON.stringify({ revision, physical: true }),
+    });
+    assert.equal(compacted.status, 200);
+    await cluster.restartApiserver();
+    proxy.setMode("forward");
+
+    // Scrape as fast as possible until every object shows its new uid.
+    let scrapes = 0;
+    let midRelist = 0;
+    const doubled: string[] = [];
+    for (const deadline = Date.now() + 120_000; Date.now() < deadline; ) {
+      const text = await body();
+      scrapes++;
+      doubled.push(...duplicates(text));
+      const now = uids(text);
+      const old = now.filter((u) => oldUids.has(u)).length;
+      if (old > 0 && old < now.length) midRelist++;
+      if (now.length === OBJECTS && old === 0) break;
+    }
+    t.diagnostic(`${scrapes} scrapes, ${midRelist} mid-relist, ${doubled.length} doubled series`);
+    assert.deepEqual(
+      doubled.slice(0, 5),
+      [],
+      `series served twice (${doubled.length} in ${scrapes} scrapes)`,
+    );
+    assert.ok(
+      midRelist > 0,
+      `some scrapes happened mid-relist (old and new uids): ${midRelist} of ${scrapes}`,
+    );
+    const final = await body();
+    assert.equal(uids(final).length, OBJECTS);
+    assert.ok(
+      uids(final).every((u) => !oldUids.has(u)),
+      "every object under its new uid",
+    );
+    const gone = find(await telemetry(), "cr_exporter_watch_restarts_total", {
+      kind: "Dummy",
+      reason: "gone",
+    });
+    assert.ok(gone.length === 1 && gone[0]!.value > 0, "the watch was answered 410 and the kind relisted");
+  });
+
+  it("reports a kind's data as stale while LIST/WATCH fail, without failing /readyz, and clears it", async () => {
+    const verbose = async () => {
+      const res = await fetch(`http://127.0.0.1:${exporter.port}/readyz?verbose`);
+      return { status: res.status, text: await res.text() };
+    };
+    // Healthy: a quiet kind is not stale (idle watches are re-established, and that counts).
+    const healthy = await telemetry();
+    assert.equal(find(healthy, "cr_exporter_kind_stale", { kind: "Dummy" })[0]?.value, 0);
+    assert.match((await verbose()).text, /dummys\.relist\.example\.com\S* synced: data age \d+s/);
+
+    proxy.setMode("refuse");
+    // Stale after 2 × (idle timeout 3 s + backoff max 2 s) = 10 s without data.
+    const stale = await eventually(
+      "kind reported stale",
+      async () => {
+        const t = await telemetry();
+        return find(t, "cr_exporter_kind_stale", { kind: "Dummy" })[0]?.value === 1 ? t : undefined;
+      },
+      60_000,
+      500,
+    );
+    const age = find(stale, "cr_exporter_kind_data_age_seconds", { kind: "Dummy" })[0]!.value;
+    assert.ok(age > 10, `data age ${age} s beyond the stale threshold`);
+    const synced = find(stale, "cr_exporter_kind_last_sync_timestamp_seconds", { kind: "Dummy" })[0]!.value;
+    assert.ok(Math.abs(Date.now() / 1000 - age - synced) < 5, "age and last-sync timestamp agree");
+    const during = await verbose();
+    assert.equal(during.status, 200, "stale data does not fail readiness (documented decision)");
+    assert.match(during.text, /dummys\.relist\.example\.com\S* synced: stale, no list\/watch data for \d+s/);
+
+    proxy.setMode("forward");
+    await eventually(
+      "stale cleared",
+      async () => find(await telemetry(), "cr_exporter_kind_stale", { kind: "Dummy" })[0]?.value === 0,
+      60_000,
+      500,
+    );
+    assert.match((await verbose()).text, /dummys\.relist\.example\.com\S* synced: data age \d+s/);
+  });
+});
