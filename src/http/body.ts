@@ -32,12 +32,15 @@ const MAX_BYTES_PER_CHAR = 3;
  * each time about a Buffer's worth (uncompressed) has been handed over: a fast client on
  * loopback takes every write at once, and without a yield a whole scrape would run in one
  * macrotask. Resolves with the generator's result (the body's
- * UTF-8 size), or undefined if `sink` failed or was destroyed.
+ * UTF-8 size), or undefined if `sink` failed or was destroyed. `onProgress` is called each time
+ * the sink took data onwards (a write completed, or it drained): a client that stopped reading
+ * stops it.
  */
 export async function writeBody(
   chunks: Generator<string | DeflatedPiece, number>,
   sink: Writable,
   gzip?: GzipPieces,
+  onProgress: () => void = () => {},
 ): Promise<number | undefined> {
   // This scrape's Buffers, taken from the shared pool or allocated when first needed; `owned`
   // counts them so at most BUFFERS are in flight.
@@ -57,10 +60,12 @@ export async function writeBody(
   sink.once("close", onClose);
   sink.once("error", onClose);
   sink.on("drain", wake);
+  sink.on("drain", onProgress);
 
   let finished = false;
   const release = (buffer: Buffer) => (error?: Error | null) => {
     if (error) failed = true;
+    else onProgress();
     // After the scrape, a Buffer the sink is done with goes back to the pool directly.
     if (finished) giveBack(buffer);
     else free.push(buffer);
@@ -162,6 +167,7 @@ export async function writeBody(
     sink.off("close", onClose);
     sink.off("error", onClose);
     sink.off("drain", wake);
+    sink.off("drain", onProgress);
   }
 }
 

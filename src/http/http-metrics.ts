@@ -8,7 +8,7 @@ export interface HttpMetrics {
   readonly authRequests: Counter<"result">;
   /** bcrypt comparisons run (on the worker thread). */
   readonly authVerifications: Counter;
-  /** /metrics requests not served whole, by reason: error, timeout, not_acceptable. */
+  /** /metrics requests not served whole, by reason: error, timeout, stalled, not_acceptable. */
   readonly scrapeFailures: Counter<"reason">;
 }
 
@@ -33,13 +33,14 @@ export function httpMetrics(registry: Registry): HttpMetrics {
     }),
     scrapeFailures: new Counter({
       name: "cr_exporter_scrape_failures_total",
-      help: "/metrics requests not served whole, by reason: error (rendering failed: 500, or the connection cut), timeout (not written within the scrape timeout: connection closed), not_acceptable (406).",
+      help: "/metrics requests not served whole, by reason: error (rendering failed: 500, or the connection cut), timeout (not written within the scrape timeout: connection closed), stalled (its client took nothing for 10 s while another scrape needed the slot: connection closed), not_acceptable (406).",
       labelNames: ["reason"],
       registers,
     }),
   };
   for (const result of ["ok", "denied", "busy"]) metrics.authRequests.inc({ result }, 0);
-  for (const reason of ["error", "timeout", "not_acceptable"]) metrics.scrapeFailures.inc({ reason }, 0);
+  for (const reason of ["error", "timeout", "stalled", "not_acceptable"])
+    metrics.scrapeFailures.inc({ reason }, 0);
   byRegistry.set(registry, metrics);
   return metrics;
 }

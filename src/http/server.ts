@@ -2,6 +2,7 @@
 // metrics and the probes, the telemetry port the exporter's own metrics.
 
 import { unwatchFile, watchFile } from "node:fs";
+import type { ServerResponse } from "node:http";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import type { TLSSocket } from "node:tls";
 import { type HttpBindings, type ServerType, serve } from "@hono/node-server";
@@ -83,24 +84,59 @@ function sharedAuthenticator(config: WebConfig, metrics?: HttpMetrics): Authenti
   return entry.authenticate;
 }
 
-/** At most `limit` scrapes in flight; more get 503 so a scrape storm cannot pile up memory. */
-function scrapeLimit(limit: number): MiddlewareHandler<Env> {
-  let inFlight = 0;
+/** Seconds without write progress after which a scrape gives its slot to a new one. */
+export const STALLED_SECONDS = 10;
+
+/** A scrape holding a slot: when its client last took data, and how to end it. */
+interface Slot {
+  progressAt: number;
+  evict(): void;
+}
+const slots = new WeakMap<ServerResponse, Slot>();
+
+/**
+ * At most `limit` scrapes in flight, so a scrape storm cannot pile up memory. When all are taken,
+ * a new scrape takes the slot of the one whose client has taken no data for the longest, if that
+ * is at least STALLED_SECONDS (a reader that stopped reading; `onEvict` is told); else 503.
+ */
+function scrapeLimit(limit: number, onEvict: () => void): MiddlewareHandler<Env> {
+  const active = new Set<Slot>();
   return async (c, next) => {
-    if (inFlight >= limit) return c.text("too many concurrent scrapes\n", 503);
-    inFlight++;
+    if (active.size >= limit) {
+      const now = performance.now();
+      let stalled: Slot | undefined;
+      for (const slot of active) {
+        if (
+          now - slot.progressAt >= STALLED_SECONDS * 1000 &&
+          (!stalled || slot.progressAt < stalled.progressAt)
+        )
+          stalled = slot;
+      }
+      if (!stalled) return c.text("too many concurrent scrapes\n", 503);
+      stalled.evict();
+      onEvict();
+    }
+    const res = c.env?.outgoing;
     let released = false;
     const release = () => {
       if (!released) {
         released = true;
-        inFlight--;
+        active.delete(slot);
       }
     };
+    const slot: Slot = {
+      progressAt: performance.now(),
+      evict: () => {
+        release();
+        res?.destroy();
+      },
+    };
+    active.add(slot);
+    if (res) slots.set(res, slot);
     try {
       await next();
     } finally {
       // A streamed body outlives next(): release when the response is finished or aborted.
-      const res = c.env?.outgoing;
       if (res && !res.writableFinished) {
         res.once("close", release);
       } else release();
@@ -148,18 +184,24 @@ export function metricsApp(
 ): Hono<Env> {
   const app = new Hono<Env>();
   app.use(webSecurity(http.webConfig, metrics.registry));
-  app.use("/metrics", scrapeLimit(http.maxConcurrentScrapes));
   const warnings = http.log ? new RateLimitedLog(http.log) : undefined;
   const failures = httpMetrics(metrics.registry).scrapeFailures;
   /** Counts and logs (rate-limited) a scrape that could not be served whole. */
   const failed = (
-    reason: "error" | "timeout" | "not_acceptable",
+    reason: "error" | "timeout" | "not_acceptable" | "stalled",
     fields: Record<string, unknown>,
     msg: string,
   ) => {
     failures.inc({ reason });
     warnings?.warn(`scrape ${reason}`, fields, msg);
   };
+
+  app.use(
+    "/metrics",
+    scrapeLimit(http.maxConcurrentScrapes, () =>
+      failed("stalled", {}, "scrape whose client stopped reading cut to free its slot"),
+    ),
+  );
 
   app.get("/metrics", (c) => {
     const started = performance.now();
@@ -219,7 +261,11 @@ export function metricsApp(
       return RESPONSE_ALREADY_SENT;
     }
     // gzip: compressed here, piece by piece, reusing the pieces the store kept (gzip.ts).
-    writeBody(renderScrape(families, format, gzip), res, gzip ? new GzipPieces() : undefined).then(
+    const slot = slots.get(res);
+    const progress = () => {
+      if (slot) slot.progressAt = performance.now();
+    };
+    writeBody(renderScrape(families, format, gzip), res, gzip ? new GzipPieces() : undefined, progress).then(
       (bytes) => {
         if (bytes === undefined) return;
         metrics.scrapeDuration.observe({ format }, (performance.now() - started) / 1000);

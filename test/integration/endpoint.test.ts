@@ -380,4 +380,33 @@ describe("slow readers cannot hold the scrape slots (issue 20, point 5)", { time
     assert.equal((await ok.arrayBuffer()).byteLength, bodyBytes, "a normal scrape gets the whole body");
     assert.equal((await telemetry(exporter))('cr_exporter_scrape_failures_total{reason="timeout"}'), 2);
   });
+
+  it("gives a stalled reader's slot to a new scrape once it has taken nothing for 10 s", async () => {
+    const before = await telemetry(exporter);
+    // Readers that would keep their slots for the whole 60 s timeout they ask for.
+    const slow = [await stalledReader(60), await stalledReader(60)];
+    try {
+      const first = await globalThis.fetch(`http://127.0.0.1:${exporter.port}/metrics`);
+      await first.arrayBuffer();
+      assert.equal(first.status, 503, "not stalled for 10 s yet: both slots stay taken");
+      const ok = await eventually(
+        "a scrape takes a stalled reader's slot",
+        async () => {
+          const res = await globalThis.fetch(`http://127.0.0.1:${exporter.port}/metrics`);
+          const bytes = (await res.arrayBuffer()).byteLength;
+          return res.status === 200 && bytes;
+        },
+        40_000,
+        1000,
+      );
+      assert.equal(ok, bodyBytes, "the whole body");
+      const after = await telemetry(exporter);
+      const stalled = 'cr_exporter_scrape_failures_total{reason="stalled"}';
+      const timeout = 'cr_exporter_scrape_failures_total{reason="timeout"}';
+      assert.ok(after(stalled) - before(stalled) >= 1, "counted");
+      assert.equal(after(timeout), before(timeout), "before their 60 s timeout");
+    } finally {
+      for (const s of slow) s.socket.destroy();
+    }
+  });
 });
