@@ -98,14 +98,15 @@ export function isFreeText(seg: string, description: string | undefined): boolea
 /**
  * Is a string value prose rather than a label (a sentence, an error string, a blob)? Longer
  * than `max`, a line break, or white space: identifiers, reasons, versions, URLs and hashes
- * have none. A state field (`phase`, `state`) may hold a short phrase (CloudNativePG's phases
- * read "Cluster in healthy state"): up to six words, no sentence punctuation.
+ * have none. A state field (`phase`, `state`) may hold a short phrase from its controller's
+ * vocabulary (CloudNativePG's phases read "Cluster is unrecoverable and needs manual
+ * intervention"): up to 64 characters and ten words, no sentence punctuation.
  */
 export function isProse(value: string, max: number, phraseOk = false): boolean {
   if (value.length > max || value.includes("\n")) return true;
   if (!/\s/.test(value)) return false;
   if (!phraseOk || value.length > 64 || /[:;,.!?()"'`]/.test(value)) return true;
-  return value.trim().split(/\s+/).length > 6;
+  return value.trim().split(/\s+/).length > 10;
 }
 
 /** State fields whose values may be short phrases (see isProse). */
