@@ -4,12 +4,15 @@
 //
 //   ./node_modules/.bin/node bench/health.ts            table + timings
 //   ./node_modules/.bin/node bench/health.ts --verbose  also one line per object
+//   ./node_modules/.bin/node bench/health.ts --write-docs  also rewrite docs/health.md's tables
+//                                                          (built-in rules, corpus, cost)
 //
 // The corpus test (test/unit/health-corpus.test.ts) asserts the same verdicts; this prints them.
 
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
+import { BUILTIN_HEALTH_RULES } from "../src/mapping/health/builtin-rules.ts";
 import { assessGeneric, compileHealthRules } from "../src/mapping/health/index.ts";
 import type { KubeObject } from "../src/mapping/types.ts";
 
@@ -82,17 +85,18 @@ for (const obj of objects) {
     );
 }
 
-console.log(
+const corpusTable = [
   "| kind | objects | Current | InProgress | Failed | Terminating | as annotated | generic rules alone: as annotated |",
-);
-console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
+  "|---|---:|---:|---:|---:|---:|---:|---:|",
+];
 for (const [key, r] of [...rows].sort()) {
   const n = (s: string) => r.byState.get(s) ?? 0;
-  console.log(
+  corpusTable.push(
     `| ${key} | ${r.total} | ${n("Current")} | ${n("InProgress")} | ${n("Failed")} | ${n("Terminating")} | ${r.total - r.wrong.length}/${r.total} | ${r.total - r.genericWrong}/${r.total} |`,
   );
-  for (const w of r.wrong) console.log(`|   ✗ ${w} | | | | | | | |`);
+  for (const w of r.wrong) corpusTable.push(`|   ✗ ${w} | | | | | | | |`);
 }
+console.log(corpusTable.join("\n"));
 
 function perObjectNs(fn: (k: KindRef, o: KubeObject) => unknown): number {
   for (let i = 0; i < 200; i++) for (const p of prepared) fn(p.kind, p.obj);
@@ -109,7 +113,33 @@ for (let i = 0; i < 10; i++) compileHealthRules(undefined);
 const compileMs = Number(process.hrtime.bigint() - t0) / 1e6 / 10;
 const withRules = perObjectNs((k, o) => rules.forKind(k).assess(o));
 const generic = perObjectNs((_k, o) => assessGeneric(o));
-console.log(`\n${prepared.length} objects of ${rows.size} kinds; node ${process.version}`);
-console.log(`compile the built-in rule set: ${compileMs.toFixed(1)} ms`);
-console.log(`per object, built-in rules + generic: ${(withRules / 1000).toFixed(2)} µs`);
-console.log(`per object, generic rules only:       ${(generic / 1000).toFixed(2)} µs`);
+const cost = [
+  `${prepared.length} objects of ${rows.size} kinds; node ${process.version}`,
+  `compile the built-in rule set: ${compileMs.toFixed(1)} ms`,
+  `per object, built-in rules + generic: ${(withRules / 1000).toFixed(2)} µs`,
+  `per object, generic rules only:       ${(generic / 1000).toFixed(2)} µs`,
+];
+console.log(`\n${cost.join("\n")}`);
+
+if (process.argv.includes("--write-docs")) {
+  const DOC = new URL("../docs/health.md", import.meta.url).pathname;
+  const rules = ["| kind | Failed | InProgress | Current |", "|---|---|---|---|"];
+  for (const [key, r] of Object.entries(BUILTIN_HEALTH_RULES)) {
+    const reasons = (l?: readonly { reason: string }[]) =>
+      [...new Set((l ?? []).map((x) => x.reason))].join("; ");
+    rules.push(`| \`${key}\` | ${reasons(r.failed)} | ${reasons(r.inProgress)} | ${reasons(r.current)} |`);
+  }
+  /** Replace the block that starts with `start` and ends at the next blank line (or closing fence). */
+  const replace = (text: string, start: string, end: string, block: string, after = "") => {
+    const a = text.indexOf(start, text.indexOf(after));
+    const b = text.indexOf(end, a + start.length);
+    if (a < 0 || b < 0) throw new Error(`docs/health.md: no block starting ${JSON.stringify(start)}`);
+    return text.slice(0, a) + block + text.slice(b);
+  };
+  let doc = readFileSync(DOC, "utf8");
+  doc = replace(doc, "| kind | Failed | InProgress | Current |", "\n\n", rules.join("\n"));
+  doc = replace(doc, "| kind | objects |", "\n\n", corpusTable.join("\n"));
+  doc = replace(doc, "```\n", "```", `\`\`\`\n${cost.join("\n")}\n`, "\n## Cost");
+  writeFileSync(DOC, doc);
+  console.log("\nwrote docs/health.md");
+}

@@ -418,11 +418,19 @@ export const BUILTIN_HEALTH_RULES: Readonly<Record<string, KindRulesSource>> = {
   },
 
   // External Secrets Operator ExternalSecret: Ready (True SecretSynced; False SecretSyncedError
-  // when the provider cannot be read; False SecretMissing while a Merge target does not exist
-  // yet; False SecretDeleted with deletionPolicy Delete when the provider's secret is gone).
+  // when the provider cannot be read; False SecretMissing when a Merge target does not exist, so
+  // nothing is delivered until someone creates it; False SecretDeleted with deletionPolicy Delete
+  // when the provider's secret is gone).
   "ExternalSecret.external-secrets.io": {
     failed: [
-      { when: cond("Ready", "False", "c.?reason.orValue('').endsWith('Error')"), reason: "sync error" },
+      {
+        when: cond(
+          "Ready",
+          "False",
+          "c.?reason.orValue('').endsWith('Error') || c.?reason.orValue('') == 'SecretMissing'",
+        ),
+        reason: "sync error",
+      },
     ],
     inProgress: [
       { when: GENERATION_LAG, reason: "generation not observed" },
