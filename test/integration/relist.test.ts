@@ -6,7 +6,7 @@
 // and all of it clears when the API server is reachable again.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
+import { ApiextensionsV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import { type Cluster, startCluster } from "../cluster/cluster.ts";
 import { kubeconfigWithServer, type RunningExporter, startTestExporter } from "../helpers/exporter.ts";
 import { find } from "../helpers/exposition.ts";
@@ -185,5 +185,53 @@ describe("relists and stale data", { timeout: 300_000 }, () => {
       500,
     );
     assert.match((await verbose()).text, /dummys\.relist\.example\.com\S* synced: data age \d+s/);
+  });
+  it("reports stale a kind whose conversion webhook goes down after its first sync", async () => {
+    // Read at v2 (preferred), stored at v1: every object served needs a conversion.
+    const conv = { group: "conv.example.com", version: "v1", plural: "convs", namespace: "default" };
+    await applyCrd(kc, testCrd({ group: conv.group, kind: "Conv", versions: ["v1", "v2"], storage: "v1" }));
+    await objects.createNamespacedCustomObject({
+      ...conv,
+      body: {
+        apiVersion: "conv.example.com/v1",
+        kind: "Conv",
+        metadata: { name: "c1" },
+        spec: { replicas: 1 },
+      },
+    });
+    await eventually("Conv exported", async () => (await body()).includes('kind="Conv"'), 60_000);
+    const stale = async () => find(await telemetry(), "cr_exporter_kind_stale", { kind: "Conv" })[0]?.value;
+    assert.equal(await stale(), 0);
+    // The conversion webhook goes down: the CRD now converts through an address nothing listens on.
+    const api = kc.makeApiClient(ApiextensionsV1Api);
+    const crd = await api.readCustomResourceDefinition({ name: "convs.conv.example.com" });
+    crd.spec.conversion = {
+      strategy: "Webhook",
+      webhook: { conversionReviewVersions: ["v1"], clientConfig: { url: "https://127.0.0.1:1/convert" } },
+    };
+    await api.replaceCustomResourceDefinition({ name: "convs.conv.example.com", body: crd });
+    // The API server rebuilds the kind's storage: watches end, and requests answer 429 or 500.
+    await eventually("Conv reported stale", async () => (await stale()) === 1, 60_000, 500);
+    const age = async () =>
+      find(await telemetry(), "cr_exporter_kind_data_age_seconds", { kind: "Conv" })[0]?.value ?? 0;
+    const ageThen = await age();
+    await objects.createNamespacedCustomObject({
+      ...conv,
+      body: {
+        apiVersion: "conv.example.com/v1",
+        kind: "Conv",
+        metadata: { name: "c2" },
+        spec: { replicas: 1 },
+      },
+    });
+    await eventually("the data age keeps growing", async () => (await age()) > ageThen + 3, 30_000, 500);
+    assert.ok(!(await body()).includes('name="c2"'), "the object created meanwhile is not exported");
+    assert.equal(await stale(), 1);
+    const ready = await fetch(`http://127.0.0.1:${exporter.port}/readyz?verbose`);
+    assert.equal(ready.status, 200, "a stale kind does not fail readiness");
+    assert.match(
+      await ready.text(),
+      /convs\.conv\.example\.com\S* synced: stale, no list\/watch data for \d+s/,
+    );
   });
 });
