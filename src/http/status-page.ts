@@ -37,6 +37,8 @@ const KIND = LABEL("(?:customresource_)?kind");
 const NAMESPACE = LABEL("namespace");
 const NAME = LABEL("name");
 const STATE = LABEL("state");
+const GROUP = LABEL("(?:customresource_)?group");
+const VERSION = LABEL("(?:customresource_)?version");
 
 export interface StoreTally {
   series: number;
@@ -46,6 +48,8 @@ export interface StoreTally {
   objectsPartial: boolean;
   /** kind → health state → objects in it (the `*_health` family, value 1). */
   health: Map<string, Map<string, number>>;
+  /** "group kind" → the versions its `*_info` series name (the version each kind is read at). */
+  versions: Map<string, Set<string>>;
 }
 
 /**
@@ -59,10 +63,12 @@ export async function tallyStore(store: MetricStore): Promise<StoreTally> {
     objects: new Map(),
     objectsPartial: false,
     health: new Map(),
+    versions: new Map(),
   };
   for (const family of store.snapshot()) {
     // The health verdict family (`cr_health` with the default prefix), not a status field's.
     const isHealth = /health$/.test(family.meta.name) && !family.meta.name.includes("status_");
+    const isInfo = /info$/.test(family.meta.name) && !family.meta.name.includes("status_");
     let series = 0;
     for (const segment of family.segments) {
       for (const chunk of segment.chunks(false)) {
@@ -75,6 +81,13 @@ export async function tallyStore(store: MetricStore): Promise<StoreTally> {
           if (line === "" || line.startsWith("#")) continue;
           series++;
           const kind = unescapeLabel(KIND.exec(line)?.[1] ?? "");
+          const version = isInfo ? VERSION.exec(line)?.[1] : undefined;
+          if (version !== undefined) {
+            const key = `${unescapeLabel(GROUP.exec(line)?.[1] ?? "")}\u0000${kind}`;
+            const versions = tally.versions.get(key) ?? new Set<string>();
+            versions.add(unescapeLabel(version));
+            tally.versions.set(key, versions);
+          }
           const state = isHealth && line.endsWith(" 1") ? STATE.exec(line)?.[1] : undefined;
           if (state !== undefined) {
             const counts = tally.health.get(kind) ?? new Map<string, number>();
@@ -172,6 +185,7 @@ export async function renderStatusPage(
       return [
         td(group),
         td(kind),
+        td([...(tally.versions.get(key) ?? [])].sort().join(", ")),
         td(state, `state-${state}`),
         tdNum(objects, `objects ${id}`),
         tdNum(series, `series ${id}`),
@@ -231,7 +245,7 @@ th{background:#f4f4f6}.num{text-align:right;font-variant-numeric:tabular-nums}.m
 <p>Exporting <strong data-id="total series">${esc(num(tally.series))}</strong> series in
 <strong data-id="total families">${esc(num(tally.families.length))}</strong> families.</p>
 <h2>Kinds</h2>
-${table(["group", "kind", "state", "objects", "series", "series / object", "dropped series", "value errors", "watch restarts", "data age"], kindRows, "No kind exported yet.")}
+${table(["group", "kind", "version read", "state", "objects", "series", "series / object", "dropped series", "value errors", "watch restarts", "data age"], kindRows, "No kind exported yet.")}
 <h2>Readiness</h2>
 ${table(["resource", "state"], readinessRows, "Nothing to read yet.")}
 <h2>Health verdicts (objects per state)</h2>

@@ -45,7 +45,9 @@ describe("status page", () => {
       [
         "cr_info",
         "gauge",
-        [`cr_info{${obj("Q", "a", "x")},uid="1"} 1\ncr_info{${obj("Q", "a", 'q\\"uote')},uid="2"} 1\n`],
+        [
+          `cr_info{${obj("Q", "a", "x")},version="v1",uid="1"} 1\ncr_info{${obj("Q", "a", 'q\\"uote')},version="v2",uid="2"} 1\n`,
+        ],
       ],
       [
         "cr_health",
@@ -85,6 +87,7 @@ describe("status page", () => {
         ["Failed", 1],
       ],
     );
+    assert.deepEqual([...tally.versions.get("g\u0000Q")!], ["v1", "v2"]);
     const html = await renderStatusPage(store, readiness, new Registry());
     assert.ok(html.includes("a/q&quot;uote") && !html.includes('a/q"uote'));
   });
