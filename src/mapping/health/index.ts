@@ -12,7 +12,7 @@
 //   3. the generic rules (./generic.ts)
 // A rule that errors on an object (a missing key it did not guard with has() or `.?`, a
 // non-boolean result) leaves that object to the generic rules, and the verdict says so in
-// `ruleError` (the caller counts it: cr_exporter_health_rule_errors_total{kind}).
+// `ruleError` (the caller counts it: cr_exporter_health_rule_errors_total{group, kind}).
 // Pure: no I/O, no clock. Every expression is parsed and type-checked once, in
 // compileHealthRules(); assess() only evaluates.
 
