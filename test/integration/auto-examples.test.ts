@@ -16,7 +16,7 @@ describe("auto mapping of the examples on a real API server", { timeout: 180_000
   let cluster: Cluster;
   let exporter: RunningExporter;
   let parsed: ParsedExposition;
-  const mq = { group: "queue.example.com", version: "v1", kind: "MessageQueue" };
+  const mq = { group: "queue.example.com", kind: "MessageQueue" };
 
   before(async () => {
     cluster = await startCluster();
@@ -77,10 +77,17 @@ describe("auto mapping of the examples on a real API server", { timeout: 180_000
       Date.parse("2026-11-24T22:15:00Z") / 1000,
     );
     assert.equal(
-      sampleValue(parsed, "cr_health", { ...payments, state: "InProgress" }),
+      sampleValue(parsed, "cr_health", { ...payments, state: "Failed" }),
       1,
-      "Ready=False is InProgress (kstatus)",
+      "phase Degraded and Ready=False with a failure reason: Failed, not InProgress",
     );
+    assert.equal(find(parsed, "cr_health_reason", { ...payments, state: "Failed" }).length, 1);
+    assert.equal(
+      sampleValue(parsed, "cr_info", { ...payments, version: "v1" }),
+      1,
+      "the served version is a label of cr_info only",
+    );
+    assert.ok(!parsed.samples.some((s) => s.name !== "cr_info" && "version" in s.labels));
     assert.equal(sampleValue(parsed, "cr_labels", { ...payments, label_team: "payments" }), 1);
     assert.ok(
       !parsed.samples.some((s) => Object.values(s.labels).some((v) => v.includes("crash-looping"))),
@@ -119,7 +126,6 @@ describe("auto mapping of the examples on a real API server", { timeout: 180_000
   it("exports the GitOps-like kind's nested states, keyed lists, maps, quantities and kstatus health", () => {
     const app = (name: string, ns = "shop") => ({
       group: "gitops.example.com",
-      version: "v1",
       kind: "Application",
       namespace: ns,
       name,
@@ -138,7 +144,7 @@ describe("auto mapping of the examples on a real API server", { timeout: 180_000
       }),
       1,
     );
-    assert.equal(sampleValue(parsed, "cr_status_resources_count", app("storefront")), 2);
+    assert.equal(sampleValue(parsed, "cr_status_resources_items", app("storefront")), 2);
     assert.equal(
       sampleValue(parsed, "cr_status_inventory", { ...app("storefront"), inventory_key: "apps" }),
       1,
@@ -157,7 +163,10 @@ describe("auto mapping of the examples on a real API server", { timeout: 180_000
       "Stalled=True",
     );
     // Exported once, under the preferred version v1, although v1beta1 is served too.
-    assert.equal(find(parsed, "cr_info", { kind: "Application", name: "storefront" }).length, 1);
+    assert.deepEqual(
+      find(parsed, "cr_info", { kind: "Application", name: "storefront" }).map((s) => s.labels.version),
+      ["v1"],
+    );
   });
 
   it("counts a condition transition it observes, and only that", async () => {
