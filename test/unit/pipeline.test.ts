@@ -68,6 +68,8 @@ describe("KindPipeline", () => {
       .split("\n")
       .filter((l) => !l.startsWith("#") && l !== "");
     assert.deepEqual(dropped.sort(), [
+      'cr_exporter_series_dropped_total{group="g.io",kind="Thing",reason="list_items_max"} 0',
+      'cr_exporter_series_dropped_total{group="g.io",kind="Thing",reason="object_series_limit"} 0',
       'cr_exporter_series_dropped_total{group="g.io",kind="Thing",reason="series_limit"} 0',
       'cr_exporter_series_dropped_total{group="g.io",kind="Thing",reason="type_conflict"} 0',
     ]);
