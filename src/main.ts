@@ -211,9 +211,26 @@ export async function startExporter(
   };
 }
 
+/** `cr-exporter explain ...`: what the auto mapper will export (src/explain/); exit 2 on usage errors. */
+async function explainCommand(argv: readonly string[]): Promise<void> {
+  const { runExplain } = await import("./explain/cli.ts");
+  try {
+    console.log(await runExplain(argv, process.env));
+  } catch (err) {
+    const usage = err instanceof OptionsError;
+    console.error(
+      `cr-exporter explain: ${(err as Error).message}${usage ? "\nRun cr-exporter explain --help for its flags." : ""}`,
+    );
+    process.exitCode = usage ? 2 : 1;
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === "explain") return explainCommand(process.argv.slice(3));
   if (process.argv.includes("--help") || process.argv.includes("-h")) {
-    console.log(helpText());
+    console.log(
+      `${helpText()}\n\nSubcommand: cr-exporter explain --help (what will be exported for each CRD, and why).`,
+    );
     return;
   }
   let options: Options;
