@@ -29,8 +29,6 @@ export interface CompiledLabels {
   readonly plain: readonly PathLabel[];
 }
 
-export const NO_LABELS: CompiledLabels = { stars: [], plain: [] };
-
 /**
  * ksm's SanitizeLabelName, plus what keeps the exposition valid where ksm would write a broken
  * line: a name starting with a digit gets a leading `_`. Empty names are returned empty (the
