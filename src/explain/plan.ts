@@ -224,7 +224,9 @@ class Planner {
     this.family(
       shape.valueDef,
       [...at.labels, label],
-      `${path} (${shape.enumLike ? "state" : "a string"}: the value as label; or, by its value, ${byValue.join(" / ")} or a number; nothing if prose)`,
+      shape.enumLike
+        ? `${path} (state: the value as label)`
+        : `${path} (a string: the value as label; or, by its value, ${byValue.join(" / ")} or a number; nothing if prose)`,
       at.when,
     );
   }
