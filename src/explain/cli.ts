@@ -13,7 +13,7 @@ import { type ManifestSet, readManifests } from "../kube/files.ts";
 import { parseAllowlist } from "../mapping/auto/index.ts";
 import { compileHealthRules, HealthRuleError } from "../mapping/health/index.ts";
 import type { KubeObject } from "../mapping/types.ts";
-import { type ExplainOptions, type ExplainReport, explain } from "./report.ts";
+import { Explainer, type ExplainOptions, type ExplainReport, explain } from "./report.ts";
 import { renderText } from "./text.ts";
 
 export const EXPLAIN_HELP = `Usage: cr-exporter explain [PATH...] [--from-files DIR] [--objects] [--output text|json] [flags]
@@ -138,13 +138,14 @@ function kubeConfig(options: Options): KubeConfig {
   return kc;
 }
 
-async function listAll<T>(
+/** Every page of a LIST, handed on page by page. */
+async function listPages<T>(
   client: KubeClient,
   path: string,
   options: Options,
-  labelSelector?: string,
-): Promise<T[]> {
-  const out: T[] = [];
+  labelSelector: string | undefined,
+  onPage: (items: T[]) => void,
+): Promise<void> {
   let cont: string | undefined;
   do {
     const page = await client.list<T>(
@@ -152,33 +153,40 @@ async function listAll<T>(
       { limit: String(options.listPageSize), continue: cont, labelSelector },
       AbortSignal.timeout(options.requestTimeout * 1000),
     );
-    out.push(...page.items);
+    onPage(page.items);
     cont = page.metadata.continue;
   } while (cont);
-  return out;
 }
 
-/** The cluster's CRDs (and, with `objects`, every object of the selected kinds' preferred version). */
-export async function readCluster(options: Options, objects: boolean): Promise<ManifestSet> {
+/**
+ * The cluster's CRDs (--crd-label-selector applies) and, with `objects`, every object of the
+ * selected kinds at their preferred served version (--label-selector applies), mapped page by
+ * page so a big cluster's objects are never all in memory.
+ */
+export async function explainCluster(options: Options, objects: boolean): Promise<ExplainReport> {
   const client = new KubeClient(kubeConfig(options));
-  const crds = await listAll<Crd>(
+  const crds: Crd[] = [];
+  await listPages<Crd>(
     client,
     "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
     options,
     options.crdLabelSelector,
+    (items) => crds.push(...items),
   );
-  const set: ManifestSet = { crds, objects: [], errors: [] };
-  if (!objects) return set;
   const selection = selectionOf(options);
-  for (const crd of crds) {
-    const info = kindInfoFromCrd(crd);
-    if (info === undefined || !isSelected(info, selection)) continue;
-    const items = await listAll<KubeObject>(client, resourcePath(info), options, options.labelSelector);
-    // A LIST's items carry no apiVersion/kind: the kind is the one listed.
-    for (const item of items)
-      set.objects.push({ ...item, apiVersion: `${info.group}/${info.version}`, kind: info.kind });
+  const e = new Explainer(crds, explainOptions(options), selection, objects);
+  if (objects) {
+    for (const crd of crds) {
+      const info = kindInfoFromCrd(crd);
+      if (info === undefined || !isSelected(info, selection)) continue;
+      await listPages<KubeObject>(client, resourcePath(info), options, options.labelSelector, (items) => {
+        // A LIST's items carry no apiVersion/kind: the kind is the one listed.
+        for (const item of items)
+          e.add({ ...item, apiVersion: `${info.group}/${info.version}`, kind: info.kind });
+      });
+    }
   }
-  return set;
+  return e.report();
 }
 
 /** Run the subcommand: the report as text or JSON on stdout. Throws OptionsError on usage errors. */
@@ -188,10 +196,11 @@ export async function runExplain(argv: readonly string[], env: NodeJS.ProcessEnv
   const options = loadOptions(args.rest, env);
   const paths = [...args.paths, ...(options.fromFiles ? [options.fromFiles] : [])];
   const fromFiles = paths.length > 0;
-  const set = fromFiles ? readPaths(paths) : await readCluster(options, args.objects);
-  const withObjects = fromFiles ? set.objects.length > 0 : args.objects;
-  const report: ExplainReport = explain(set, explainOptions(options), selectionOf(options), withObjects);
-  if (fromFiles && set.crds.length === 0)
-    report.notes.push(`no CustomResourceDefinition found in ${paths.join(", ")}`);
+  let report: ExplainReport;
+  if (fromFiles) {
+    const set = readPaths(paths);
+    report = explain(set, explainOptions(options), selectionOf(options), set.objects.length > 0);
+    if (set.crds.length === 0) report.notes.push(`no CustomResourceDefinition found in ${paths.join(", ")}`);
+  } else report = await explainCluster(options, args.objects);
   return args.output === "json" ? `${JSON.stringify(report, null, 2)}` : renderText(report, options);
 }

@@ -87,6 +87,14 @@ export function renderText(
     out.push(...kindText(k, options), "");
   }
   if (report.kinds.length === 0) out.push("no custom resource kind to explain", "");
+  const s = report.summary;
+  if (s.objects !== undefined) {
+    const largest = s.largest
+      ? `; the largest: ${s.largest.kind} ${s.largest.object}, ${s.largest.series} series`
+      : "";
+    out.push(`in all: ${s.kinds} kinds, ${s.objects} objects, ${s.series} series${largest}`, "");
+  } else
+    out.push(`in all: ${s.kinds} kinds (series per object: give objects, or --objects with a cluster)`, "");
   if (report.notes.length > 0) {
     out.push("notes:");
     for (const n of report.notes) out.push(`  ${n}`);

@@ -135,11 +135,21 @@ describe("cr-exporter explain (cluster)", { timeout: 240_000 }, () => {
       "no objects without --objects",
     );
 
-    const run = await cli(["--kubeconfig", cluster.kubeconfigPath, "--objects", "--output", "json"]);
+    // Pages of two objects: the continue token is followed.
+    const run = await cli([
+      "--kubeconfig",
+      cluster.kubeconfigPath,
+      "--objects",
+      "--list-page-size",
+      "2",
+      "--output",
+      "json",
+    ]);
     assert.equal(run.code, 0, run.stderr);
     const report = JSON.parse(run.stdout) as ExplainReport;
     const explained = explainedSeries(report);
     assert.equal(explained.size, 8);
+    assert.equal(report.summary.objects, 8);
 
     exporter = await startTestExporter(cluster.kubeconfigPath);
     let served = new Map<string, number>();

@@ -203,6 +203,35 @@ describe("explain: examples", () => {
     assert.equal(kindOf(report, "MessageQueue", "queue.example.com").objects?.length, 3);
   });
 
+  it("sums up: kinds, objects, series in all and the largest object", () => {
+    let series = 0;
+    let objects = 0;
+    let max = 0;
+    for (const { info, objects: objs } of exampleKinds())
+      for (const r of mapperSeries(info, objs, defaults).values()) {
+        objects++;
+        series += total(r);
+        max = Math.max(max, total(r));
+      }
+    assert.equal(report.summary.kinds, 3);
+    assert.equal(report.summary.objects, objects);
+    assert.equal(report.summary.series, series);
+    assert.equal(report.summary.largest?.series, max);
+    assert.deepEqual(
+      { kinds: 3 },
+      explain(
+        readPaths([
+          join(EXAMPLES, "gitops-crd.yaml"),
+          join(EXAMPLES, "messagequeue-crd.yaml"),
+          join(EXAMPLES, "certificate-crd.yaml"),
+        ]),
+        defaults,
+        selectAll,
+        false,
+      ).summary,
+    );
+  });
+
   it("plans every family (and label name) the mapper emits for them", () => {
     assert.ok(assertPlanCovers(report, exampleKinds()) > 100);
   });
