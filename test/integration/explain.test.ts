@@ -86,7 +86,7 @@ describe("cr-exporter explain (files)", { timeout: 120_000 }, () => {
   });
 
   it("skips SIGNALS.yaml in the operator corpus with a note, and explains every other file", async () => {
-    const run = await cli([CORPUS, "--output", "json"]);
+    const run = await cli(["--from-files", CORPUS, "--output", "json"]);
     assert.equal(run.code, 0, run.stderr);
     const report = JSON.parse(run.stdout) as ExplainReport;
     assert.ok(report.notes.some((n) => n.includes("SIGNALS.yaml")));

@@ -323,7 +323,7 @@ describe("explain: the real-operator corpus", () => {
 });
 
 describe("explain: command line", () => {
-  it("splits paths, --output and --objects from the exporter's flags", () => {
+  it("splits paths, --output and --objects from the exporter's flags", async () => {
     const a = parseExplainArgs([
       "examples/",
       "--output",
@@ -341,6 +341,7 @@ describe("explain: command line", () => {
       () => parseExplainArgs(["--output", "yaml"]),
       /--output: expected text or json, got "yaml"/,
     );
+    assert.match(await runExplain(["--help"], {}), /^Usage: cr-exporter explain /);
   });
 
   it("reads the exporter's options with its schema: defaults, and errors naming the flag", async () => {
