@@ -267,7 +267,12 @@ class Planner {
     const over = `past --list-items-max ${this.listItemsMax} entries`;
     if (typeOf(values) === "array") {
       this.family(shape.itemsDef, nested.labels, `${shape.path} (entries' lengths)`, at.when);
-      this.family(shape.itemsDef, at.labels, `${shape.path} (entries)`, over);
+      this.family(
+        shape.itemsDef,
+        at.labels,
+        `${shape.path} (number of entries, without the key label, ${over})`,
+        over,
+      );
       this.lists.push({
         path: shape.path + note,
         treatment: "map-of-lists",
