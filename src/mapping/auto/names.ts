@@ -128,12 +128,13 @@ const ENUM_NAMES = new Set([
   "severity",
   "level",
   "sync",
+  "type",
 ]);
-const ENUM_SUFFIXES = ["_status", "_phase", "_state", "_health", "_result", "_reason", "_mode"];
+const ENUM_SUFFIXES = ["_status", "_phase", "_state", "_health", "_result", "_reason", "_mode", "_type"];
 
 /**
  * Does a field's name say its string values are states (`status`, `phase`, `syncStatus`,
- * `healthState`)? Used where the schema has no enum, to decide what a list's items are
+ * `healthState`, `type`: Argo CD's conditions carry no status, only a type such as SyncError)? Used where the schema has no enum, to decide what a list's items are
  * counted by and which strings of a keyed item are exported.
  */
 export function isEnumLikeName(seg: string): boolean {
