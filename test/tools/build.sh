@@ -6,7 +6,7 @@
 #
 #   test/tools/build.sh all | TOOL...    TOOL: kube-apiserver etcd helm prometheus promtool
 #                                             kube-state-metrics alertmanager
-#                                             prometheus-operator-crds
+#                                             prometheus-operator-crds actionlint
 #
 # prometheus-operator-crds is not a binary: the pinned prometheus-operator module ships its
 # generated CRD manifests; they are copied to .tools/crds/prometheus-operator/ (the chart tests
@@ -30,6 +30,7 @@ pkg_of() {
     kube-state-metrics) echo "kube-state-metrics k8s.io/kube-state-metrics/v2" ;;
     alertmanager) echo "alertmanager github.com/prometheus/alertmanager/cmd/alertmanager" ;;
     prometheus-operator-crds) echo "prometheus-operator-crds github.com/prometheus-operator/prometheus-operator" ;;
+    actionlint) echo "actionlint github.com/rhysd/actionlint/cmd/actionlint" ;;
     *) echo "unknown tool: $1" >&2; return 1 ;;
   esac
 }
