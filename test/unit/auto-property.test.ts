@@ -323,12 +323,7 @@ describe("auto mapper properties", () => {
     for (const what of ["_condition", "_items", "_timestamp_seconds", "keyed", "labels", "spec_"]) {
       assert.ok(reached.has(what), `no generated case produced ${what}`);
     }
-    for (const what of [
-      "name_collision",
-      "duplicate_list_key",
-      "depth_limit",
-      "unparsable_value",
-    ]) {
+    for (const what of ["name_collision", "duplicate_list_key", "depth_limit", "unparsable_value"]) {
       assert.ok(reached.has(what), `no generated case reported ${what}`);
     }
   });
