@@ -21,9 +21,11 @@ export { type KsmConfig, KsmConfigError, parseKsmConfig } from "./config.ts";
 const matches = (pattern: string, value: string) => pattern === "" || pattern === "*" || pattern === value;
 
 /**
- * The resource entry for a kind: group equal, version and kind equal or wildcards. The version
- * is the CRD's preferred served version, the one watched. When several entries match (a
- * wildcard and an explicit one), the last wins, as in ksm, whose later store replaces the earlier.
+ * The resource entry for a kind read at `kind.version`: group equal, version and kind equal or
+ * wildcards. The source reads a kind at every version a config entry names (while served) and
+ * at the preferred one for wildcards, so `kind.version` is one of those. When several entries
+ * match (a wildcard and an explicit one), the last wins, as in ksm, whose later store replaces
+ * the earlier (a known edge: a trailing wildcard also wins at a version another entry pins).
  */
 export function resourceFor(config: KsmConfig, kind: KindInfo): ResourceSpec | undefined {
   let found: ResourceSpec | undefined;
