@@ -11,12 +11,22 @@
 //     (CRExporterSeriesDropped). Its CRD is changed once Prometheus watches, which restarts the
 //     kind: a LIST after Prometheus' first scrape (the LIST duration histogram) and the drops
 //     counted again (an increase, which is what the alert sees).
+// And two health cases (health.example.com) that only the health verdict turns into a page:
+//   - Sync platform/tenants, shaped like a Flux Kustomization: Stalled=True while its spec
+//     changed (generation 2, observed 1) — kstatus read it InProgress, the verdict reads Failed;
+//   - Database shop/orders-db with `phase: Degraded` and no conditions at all.
 // And once Prometheus has scraped it, the Available condition of MessageQueue shop/orders is
 // flipped 8 times (CustomResourceConditionFlapping: more than 6 changes within an hour).
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ApiextensionsV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
+import {
+  ApiextensionsV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+} from "@kubernetes/client-node";
 import { stringify as stringifyYaml } from "yaml";
 import { type Cluster, startCluster } from "../cluster/cluster.ts";
 import {
@@ -88,31 +98,39 @@ const app = (namespace: string, name: string) => ({
   name,
 });
 const SEALED = { group: "vault.example.com", kind: "Sealed" };
+const HEALTH_GROUP = "health.example.com";
+const sync = (namespace: string, name: string) => ({ group: HEALTH_GROUP, kind: "Sync", namespace, name });
+const database = (namespace: string, name: string) => ({
+  group: HEALTH_GROUP,
+  kind: "Database",
+  namespace,
+  name,
+});
 const INVENTORY = { group: "inventory.example.com", kind: "Inventory" };
 
 const EXPECTED: Record<string, Identity[]> = {
-  // Positive conditions False/Unknown: payments (Available and Ready False), audit-log (Ready
-  // Unknown, still provisioning), legacy-api (Ready False, issuer missing), billing (Ready False).
-  // search has only Reconciling/Stalled (not positive types); orders' Available flips too fast to
-  // hold for 2 s and ends True.
-  CustomResourceConditionNotTrue: [
-    { ...mq("shop", "payments"), type: "Available", status: "False" },
-    { ...mq("shop", "payments"), type: "Ready", status: "False" },
-    { ...mq("platform", "audit-log"), type: "Ready", status: "Unknown" },
-    { ...cert("platform", "legacy-api"), type: "Ready", status: "False" },
-    { ...app("platform", "billing"), type: "Ready", status: "False" },
-  ],
-  // kstatus Failed = Stalled=True: billing only.
-  CustomResourceFailed: [app("platform", "billing")],
-  // kstatus InProgress: Ready False/Unknown (payments, audit-log, legacy-api) or observedGeneration
-  // behind (search). Its 1h `for` is shortened like every other.
-  CustomResourceProgressingTooLong: [
+  // Positive conditions False/Unknown of objects whose verdict is not Failed: audit-log (Ready
+  // Unknown, still provisioning). payments (Ready False reason Degraded), legacy-api (Ready False
+  // reason Failed), billing (Stalled) and tenants (Stalled) are Failed: CustomResourceFailed
+  // pages for them instead. search has only Reconciling/Stalled=False (not positive types);
+  // orders' Available flips too fast to hold for 2 s and ends True.
+  CustomResourceConditionNotTrue: [{ ...mq("platform", "audit-log"), type: "Ready", status: "Unknown" }],
+  // Failed verdicts: Stalled=True (billing; tenants despite its generation lag), a positive
+  // condition False with a failure reason (payments: Ready=False Degraded; legacy-api: Ready=False
+  // Failed), a failure phase with no conditions (orders-db: Degraded).
+  CustomResourceFailed: [
+    app("platform", "billing"),
     mq("shop", "payments"),
-    mq("platform", "audit-log"),
     cert("platform", "legacy-api"),
-    app("shop", "search"),
+    sync("platform", "tenants"),
+    database("shop", "orders-db"),
   ],
-  // search: observedGeneration one behind its generation (examples: 7 of 8).
+  // InProgress objects are audit-log (Ready Unknown: ConditionNotTrue's) and search (generation
+  // lag: GenerationNotObserved's): no reason left for this alert. Its 1h `for` is shortened like
+  // every other.
+  CustomResourceProgressingTooLong: [],
+  // search: observedGeneration one behind its generation (examples: 7 of 8); tenants lags too
+  // but is Failed.
   CustomResourceGenerationNotObserved: [app("shop", "search")],
   // spec.replicas != status.readyReplicas, and the ready count has not changed (changes()[15m] is
   // 0 from the first samples on): payments 1 of 3, audit-log 0 of 1; orders 3 of 3 does not.
@@ -129,7 +147,11 @@ const EXPECTED: Record<string, Identity[]> = {
   CRExporterKindForbidden: [SEALED],
   // Sealed's LIST fails with 403 about once a second (--backoff-max 1): rate > 0.05/s.
   CRExporterListWatchErrors: [SEALED],
+  // Every kind's data is fresh; Sealed never synced and is forbidden, which the rule excludes.
+  CRExporterKindStale: [],
   CRExporterSeriesDropped: [{ ...INVENTORY, reason: "series_limit" }],
+  // No kind of the examples has per-kind health rules, and the built-in ones never error.
+  CRExporterHealthRuleErrors: [],
   // Scrapes of a few hundred series take milliseconds, far from 5 s.
   CRExporterScrapeSlow: [],
 };
@@ -172,6 +194,51 @@ async function applyExtraKinds(kc: KubeConfig): Promise<void> {
     { ...target, name: "warehouse" },
     { counts: Array.from({ length: 300 }, (_, i) => i) },
   );
+}
+
+/** The two health cases of the header: a Stalled Sync with a generation lag, a Degraded Database. */
+async function applyHealthKinds(kc: KubeConfig): Promise<void> {
+  const anyStatus = { type: "object", "x-kubernetes-preserve-unknown-fields": true };
+  await applyCrd(kc, testCrd({ group: HEALTH_GROUP, kind: "Sync", status: anyStatus }));
+  await applyCrd(kc, testCrd({ group: HEALTH_GROUP, kind: "Database", status: anyStatus }));
+  const objects = kc.makeApiClient(CustomObjectsApi);
+  const syncs = { group: HEALTH_GROUP, version: "v1", plural: "syncs", namespace: "platform" };
+  await objects.createNamespacedCustomObject({
+    ...syncs,
+    body: {
+      apiVersion: `${HEALTH_GROUP}/v1`,
+      kind: "Sync",
+      metadata: { name: "tenants" },
+      spec: { path: "./a" },
+    },
+  });
+  // A spec change: generation 2, which the (stalled) controller has not observed.
+  await objects.patchNamespacedCustomObject(
+    { ...syncs, name: "tenants", body: { spec: { path: "./b" } } },
+    setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+  );
+  await patchStatus(
+    objects,
+    { ...syncs, name: "tenants" },
+    {
+      observedGeneration: 1,
+      conditions: [
+        { type: "Ready", status: "False", reason: "BuildFailed", lastTransitionTime: "2026-11-26T00:00:00Z" },
+        {
+          type: "Stalled",
+          status: "True",
+          reason: "BuildFailed",
+          lastTransitionTime: "2026-11-26T00:00:00Z",
+        },
+      ],
+    },
+  );
+  const databases = { group: HEALTH_GROUP, version: "v1", plural: "databases", namespace: "shop" };
+  await objects.createNamespacedCustomObject({
+    ...databases,
+    body: { apiVersion: `${HEALTH_GROUP}/v1`, kind: "Database", metadata: { name: "orders-db" }, spec: {} },
+  });
+  await patchStatus(objects, { ...databases, name: "orders-db" }, { phase: "Degraded" });
 }
 
 /** Change the Inventory CRD's schema (a description): the exporter restarts the kind and relists it. */
@@ -271,6 +338,7 @@ describe("alerts and dashboards end to end (cluster, exporter, Prometheus, Alert
     const kc = cluster.kubeConfig();
     const examples = await applyExamples(kc);
     await applyExtraKinds(kc);
+    await applyHealthKinds(kc);
     const kubeconfig = await cluster.mintUserKubeconfig("e2e-exporter", [
       {
         apiGroups: ["apiextensions.k8s.io"],
@@ -278,7 +346,13 @@ describe("alerts and dashboards end to end (cluster, exporter, Prometheus, Alert
         verbs: ["get", "list", "watch"],
       },
       {
-        apiGroups: ["queue.example.com", "pki.example.com", "gitops.example.com", INVENTORY.group],
+        apiGroups: [
+          "queue.example.com",
+          "pki.example.com",
+          "gitops.example.com",
+          INVENTORY.group,
+          HEALTH_GROUP,
+        ],
         resources: ["*"],
         verbs: ["get", "list", "watch"],
       },
@@ -287,8 +361,9 @@ describe("alerts and dashboards end to end (cluster, exporter, Prometheus, Alert
     const port = exporter.port;
     await eventually("every example object exported", async () => {
       const p = (await scrape(port)).parsed;
-      return p.samples.filter((s) => s.name === "cr_info" && s.labels.group !== INVENTORY.group).length ===
-        examples
+      const exported = p.samples.filter((s) => s.name === "cr_info");
+      return exported.filter((s) => s.labels.group !== INVENTORY.group && s.labels.group !== HEALTH_GROUP)
+        .length === examples && exported.filter((s) => s.labels.group === HEALTH_GROUP).length === 2
         ? true
         : undefined;
     });
@@ -403,15 +478,17 @@ describe("alerts and dashboards end to end (cluster, exporter, Prometheus, Alert
       500,
     ).catch(() => undefined);
     assert.deepEqual([...new Set(await received())].sort(), wanted.sort());
-    // The labels arrive whole: the object's, the rule's severity, the scrape's job and instance.
-    const billing = (await alertmanagerAlerts(alertmanager!.url)).find(
+    // The labels arrive whole: the object's (no version: it is a label of cr_info only), the
+    // rule's severity, the scrape's job and instance; the description names the object and says
+    // which rule decided the verdict, and the Ready condition's reason where there is one.
+    const failed = (await alertmanagerAlerts(alertmanager!.url)).filter(
       (a) => a.labels.alertname === "CustomResourceFailed",
     );
+    const billing = failed.find((a) => a.labels.name === "billing");
     assert.deepEqual(billing?.labels, {
       alertname: "CustomResourceFailed",
       severity: "critical",
       group: "gitops.example.com",
-      version: "v1",
       kind: "Application",
       namespace: "platform",
       name: "billing",
@@ -419,9 +496,18 @@ describe("alerts and dashboards end to end (cluster, exporter, Prometheus, Alert
       job: JOB,
       instance: `127.0.0.1:${exporter!.port}`,
     });
-    assert.match(
-      billing?.annotations.description ?? "",
-      /^Application platform\/billing \(gitops\.example\.com\)/,
+    const description = (name: string) => failed.find((a) => a.labels.name === name)?.annotations.description;
+    assert.equal(
+      description("billing"),
+      "Application platform/billing (gitops.example.com) has been Failed for more than 5 minutes: condition Stalled=True (Ready reason BuildFailed).",
+    );
+    assert.equal(
+      description("tenants"),
+      "Sync platform/tenants (health.example.com) has been Failed for more than 5 minutes: condition Stalled=True (Ready reason BuildFailed).",
+    );
+    assert.equal(
+      description("orders-db"),
+      "Database shop/orders-db (health.example.com) has been Failed for more than 5 minutes: phase Degraded.",
     );
   });
 
@@ -496,7 +582,11 @@ describe("alerts and dashboards end to end (cluster, exporter, Prometheus, Alert
       "cr_status_url",
     ]);
     const certificate = await fields("pki.example.com", "Certificate");
-    for (const f of ["cr_status_failed_issuance_attempts", "cr_status_revision", "cr_status_renew_before"])
+    for (const f of [
+      "cr_status_failed_issuance_attempts",
+      "cr_status_revision",
+      "cr_status_renew_before_seconds",
+    ])
       assert.ok(certificate.includes(f), `${f} in ${certificate.join(", ")}`);
     assert.ok(
       !certificate.some((f) => f.endsWith("_timestamp_seconds") || f.includes("condition")),
