@@ -6,11 +6,13 @@
 // something real to show:
 //   - Sealed (vault.example.com): the exporter's user may not list it → forbidden, 403 errors,
 //     watch restarts (CRExporterKindForbidden, CRExporterListWatchErrors);
-//   - Inventory (inventory.example.com): one object with 300 status counts → 256 walked
-//     (value error list_truncated) and more series than --series-limit-per-kind 200
-//     (CRExporterSeriesDropped). Its CRD is changed once Prometheus watches, which restarts the
-//     kind: a LIST after Prometheus' first scrape (the LIST duration histogram) and the drops
-//     counted again (an increase, which is what the alert sees).
+//   - Inventory (inventory.example.com): one object with a 300-entry map of counts, exported per
+//     key (--list-items-max 400) so the kind has more series than --series-limit-per-kind 200
+//     (CRExporterSeriesDropped), and a condition without a type (value error
+//     condition_without_type). Once Prometheus watches, its CRD is changed (the kind restarts: a
+//     LIST after Prometheus' first scrape, for the LIST duration histogram) and the object
+//     changes while over the limit, so its drops are counted again (an increase, which is what
+//     the alert sees).
 // And two health cases (health.example.com) that only the health verdict turns into a page:
 //   - Sync platform/tenants, shaped like a Flux Kustomization: Stalled=True while its spec
 //     changed (generation 2, observed 1) — kstatus read it InProgress, the verdict reads Failed;
@@ -175,7 +177,16 @@ async function applyExtraKinds(kc: KubeConfig): Promise<void> {
     testCrd({
       group: INVENTORY.group,
       kind: INVENTORY.kind,
-      status: { type: "object", properties: { counts: { type: "array", items: { type: "integer" } } } },
+      status: {
+        type: "object",
+        properties: {
+          counts: { type: "object", additionalProperties: { type: "integer" } },
+          conditions: {
+            type: "array",
+            items: { type: "object", properties: { type: { type: "string" }, status: { type: "string" } } },
+          },
+        },
+      },
     }),
   );
   const objects = kc.makeApiClient(CustomObjectsApi);
@@ -192,7 +203,10 @@ async function applyExtraKinds(kc: KubeConfig): Promise<void> {
   await patchStatus(
     objects,
     { ...target, name: "warehouse" },
-    { counts: Array.from({ length: 300 }, (_, i) => i) },
+    {
+      counts: Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`bin-${i}`, i])),
+      conditions: [{ status: "True" }],
+    },
   );
 }
 
@@ -357,7 +371,14 @@ describe("alerts and dashboards end to end (cluster, exporter, Prometheus, Alert
         verbs: ["get", "list", "watch"],
       },
     ]);
-    exporter = await startTestExporter(kubeconfig, ["--backoff-max", "1", "--series-limit-per-kind", "200"]);
+    exporter = await startTestExporter(kubeconfig, [
+      "--backoff-max",
+      "1",
+      "--series-limit-per-kind",
+      "200",
+      "--list-items-max",
+      "400",
+    ]);
     const port = exporter.port;
     await eventually("every example object exported", async () => {
       const p = (await scrape(port)).parsed;
@@ -383,12 +404,29 @@ describe("alerts and dashboards end to end (cluster, exporter, Prometheus, Alert
         (await instantQuery(prom, `count(up{job="${JOB}"} == 1)`))[0]?.value === "2" &&
         (await instantQuery(prom, 'cr_status_condition_transitions_total{name="orders", type="Available"}'))
           .length === 3 &&
-        (await instantQuery(prom, "cr_exporter_series_dropped_total")).length > 0,
+        (
+          await instantQuery(
+            prom,
+            'cr_exporter_series_dropped_total{kind="Inventory",reason="series_limit"} > 0',
+          )
+        ).length > 0,
       30_000,
       250,
     );
     await flipOrders(kc, 8);
     await changeInventoryCrd(kc);
+    // The warehouse changes while over the limit: its series are dropped (and counted) again.
+    await patchStatus(
+      kc.makeApiClient(CustomObjectsApi),
+      {
+        group: INVENTORY.group,
+        version: "v1",
+        plural: "inventorys",
+        namespace: "platform",
+        name: "warehouse",
+      },
+      { counts: { "bin-300": 300 } },
+    );
   });
 
   after(async () => {
@@ -593,7 +631,7 @@ describe("alerts and dashboards end to end (cluster, exporter, Prometheus, Alert
       certificate.join(),
     );
     const application = await fields("gitops.example.com", "Application");
-    for (const f of ["cr_status_resource_usage_memory", "cr_status_sync_status", "cr_status_resources_count"])
+    for (const f of ["cr_status_resource_usage_memory", "cr_status_sync_status", "cr_status_resources_items"])
       assert.ok(application.includes(f), `${f} in ${application.join(", ")}`);
     assert.ok(!application.includes("cr_status_observed_generation"));
   });
