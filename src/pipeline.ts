@@ -71,7 +71,9 @@ export class KindPipeline {
     const uid = shardKey(obj, key);
     if (!this.ctx.owns(uid)) return undefined;
     // A new uid under a known name is a new object: its counters start afresh.
-    const previous = this.store.state(key, uid) as unknown[] | undefined;
+    // The store keeps, per object, one state per mapper (in mapper order), as stored below.
+    const kept = this.store.state(key, uid);
+    const previous = Array.isArray(kept) ? kept : undefined;
     const families = [];
     const states: unknown[] = [];
     for (let i = 0; i < this.mappers.length; i++) {
@@ -206,10 +208,5 @@ export class RelistingSink {
     for (const key of this.owned) if (!seen.has(key)) this.pipeline.removeKey(key);
     this.owned = seen;
     this.seen = undefined;
-  }
-
-  /** Everything this loop delivered, e.g. to remove it when the loop stops. */
-  keys(): Iterable<string> {
-    return this.owned;
   }
 }

@@ -23,10 +23,6 @@ export class Backoff {
   reset(): void {
     this.attempt = 0;
   }
-
-  get attempts(): number {
-    return this.attempt;
-  }
 }
 
 /** A sleep that ends early (resolving false) when the signal aborts. */

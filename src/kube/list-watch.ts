@@ -54,15 +54,6 @@ export interface ListWatchOptions {
   readonly relistIntervalMs?: number;
 }
 
-export const defaultListWatchOptions: Omit<ListWatchOptions, "path"> = {
-  pageSize: 500,
-  watchTimeoutSeconds: 300,
-  idleTimeoutMs: 120_000,
-  backoffBaseMs: 1000,
-  backoffCapMs: 60_000,
-  requestTimeoutMs: 60_000,
-};
-
 type WatchEnd =
   | { kind: "closed" }
   | { kind: "gone" }

@@ -328,10 +328,6 @@ export class KindStore {
     return entry && entry.uid === uid ? entry.state : undefined;
   }
 
-  keys(): IterableIterator<string> {
-    return this.objects.keys();
-  }
-
   /**
    * Replace everything stored under `key` (the object's namespace/name) with its newly rendered
    * families. An object of another `uid` stored under the same key is replaced whole.

@@ -129,7 +129,6 @@ describe("RelistingSink", () => {
     sink.upsert(obj("d"));
     sink.listDone();
     assert.deepEqual(lines(store).sort(), ['t_seen{name="a"} 2', 't_seen{name="d"} 2']);
-    assert.deepEqual([...sink.keys()].sort(), ["ns/a", "ns/d"]);
   });
 
   it("a relist that finds objects re-created under the same names never shows a name twice", () => {
@@ -161,7 +160,6 @@ describe("RelistingSink", () => {
     // A late DELETED of an old uid removes nothing.
     sink.remove(obj("d-0", "old-d-0"));
     assert.equal(lines(store).length, 3);
-    assert.deepEqual([...sink.keys()].sort(), ["ns/d-0", "ns/d-1", "ns/d-2"]);
   });
 
   it("asks its loop for a relist when room frees up under the series limit", () => {
