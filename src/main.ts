@@ -3,6 +3,7 @@
 
 import { readFileSync } from "node:fs";
 import { KubeConfig } from "@kubernetes/client-node";
+import { autoMapperOptions } from "./config/mapping-options.ts";
 import { helpText, loadOptions, type Options, OptionsError } from "./config/options.ts";
 import { startConfigReload } from "./config/reload.ts";
 import { close, type HttpOptions, listen, metricsApp, type Readiness, telemetryApp } from "./http/server.ts";
@@ -12,8 +13,7 @@ import { FilesController } from "./kube/file-kinds.ts";
 import { KindsController } from "./kube/kinds.ts";
 import { ownsUid } from "./kube/shard.ts";
 import type { MapperBinding, Source, SourceOptions } from "./kube/source.ts";
-import { createAutoMapper, parseAllowlist } from "./mapping/auto/index.ts";
-import { compileHealthRules, HealthRuleError, type HealthRuleSet } from "./mapping/health/index.ts";
+import { createAutoMapper } from "./mapping/auto/index.ts";
 import { createKsmMapper, type KsmConfig, KsmConfigError, parseKsmConfig } from "./mapping/ksm/index.ts";
 import type { PipelineContext } from "./pipeline.ts";
 import { MetricStore } from "./store/store.ts";
@@ -29,33 +29,12 @@ function buildMappers(options: Options): MapperBinding[] {
   const mappers: MapperBinding[] = [];
   if (options.mode === "auto") {
     mappers.push({
-      mapper: createAutoMapper({
-        prefix: options.metricPrefix,
-        specFields: options.specFields,
-        labelsAllowlist: parseAllowlist(options.metricLabelsAllowlist, "--metric-labels-allowlist"),
-        annotationsAllowlist: parseAllowlist(
-          options.metricAnnotationsAllowlist,
-          "--metric-annotations-allowlist",
-        ),
-        listItemsMax: options.listItemsMax,
-        seriesLimitPerObject: options.seriesLimitPerObject,
-        health: loadHealthRules(options),
-      }),
+      mapper: createAutoMapper(autoMapperOptions(options)),
     });
   }
   const ksm = loadKsmConfig(options);
   if (ksm) mappers.push({ mapper: createKsmMapper(ksm), resources: ksm.resources });
   return mappers;
-}
-
-/** The built-in health rules plus the config's `healthRules`, compiled once (a bad rule is a usage error). */
-function loadHealthRules(options: Options): HealthRuleSet {
-  try {
-    return compileHealthRules(options.healthRules);
-  } catch (err) {
-    if (err instanceof HealthRuleError) throw new OptionsError(`healthRules: ${err.message}`);
-    throw err;
-  }
 }
 
 /**

@@ -6,12 +6,11 @@
 // healthRules (--config) and the kind selection mean here what they mean when serving.
 
 import { KubeConfig } from "@kubernetes/client-node";
+import { autoMapperOptions } from "../config/mapping-options.ts";
 import { loadOptions, type Options, OptionsError } from "../config/options.ts";
 import { KubeClient } from "../kube/client.ts";
 import { type Crd, isSelected, kindInfoFromCrd, resourcePath, type Selection } from "../kube/crds.ts";
 import { type ManifestSet, readManifests } from "../kube/files.ts";
-import { parseAllowlist } from "../mapping/auto/index.ts";
-import { compileHealthRules, HealthRuleError } from "../mapping/health/index.ts";
 import type { KubeObject } from "../mapping/types.ts";
 import { Explainer, type ExplainOptions, type ExplainReport, explain } from "./report.ts";
 import { renderText } from "./text.ts";
@@ -69,25 +68,7 @@ export function parseExplainArgs(argv: readonly string[]): ExplainArgs {
 
 /** The auto mapper's options from the exporter's options (as main.ts builds them). */
 export function explainOptions(options: Options): ExplainOptions {
-  let health: ExplainOptions["health"];
-  try {
-    health = compileHealthRules(options.healthRules);
-  } catch (err) {
-    if (err instanceof HealthRuleError) throw new OptionsError(`healthRules: ${err.message}`);
-    throw err;
-  }
-  return {
-    prefix: options.metricPrefix,
-    specFields: options.specFields,
-    labelsAllowlist: parseAllowlist(options.metricLabelsAllowlist, "--metric-labels-allowlist"),
-    annotationsAllowlist: parseAllowlist(
-      options.metricAnnotationsAllowlist,
-      "--metric-annotations-allowlist",
-    ),
-    listItemsMax: options.listItemsMax,
-    seriesLimitPerObject: options.seriesLimitPerObject,
-    health,
-  };
+  return autoMapperOptions(options);
 }
 
 function selectionOf(options: Options): Selection {
