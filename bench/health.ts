@@ -9,14 +9,12 @@
 //
 // The corpus test (test/unit/health-corpus.test.ts) asserts the same verdicts; this prints them.
 
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { parseAllDocuments } from "yaml";
+import { readFileSync, writeFileSync } from "node:fs";
 import { BUILTIN_HEALTH_RULES } from "../src/mapping/health/builtin-rules.ts";
 import { assessGeneric, compileHealthRules } from "../src/mapping/health/index.ts";
 import type { KubeObject } from "../src/mapping/types.ts";
+import { loadCorpus } from "../test/helpers/corpus.ts";
 
-const CORPUS = new URL("../test/fixtures/operators/", import.meta.url).pathname;
 const verbose = process.argv.includes("--verbose");
 
 interface KindRef {
@@ -26,23 +24,13 @@ interface KindRef {
 }
 const kinds = new Map<string, KindRef>();
 const objects: KubeObject[] = [];
-for (const dir of readdirSync(CORPUS, { withFileTypes: true })) {
-  if (!dir.isDirectory()) continue;
-  for (const f of readdirSync(join(CORPUS, dir.name))) {
-    if (!/\.ya?ml$/.test(f)) continue;
-    for (const doc of parseAllDocuments(readFileSync(join(CORPUS, dir.name, f), "utf8"))) {
-      const o = doc.toJS() as KubeObject | null;
-      if (!o || typeof o !== "object") continue;
-      if (o.kind === "CustomResourceDefinition") {
-        const spec = o.spec as { group: string; names: { kind: string; plural: string } };
-        kinds.set(`${spec.names.kind}.${spec.group}`, {
-          group: spec.group,
-          kind: spec.names.kind,
-          plural: spec.names.plural,
-        });
-      } else objects.push(o);
-    }
-  }
+for (const k of loadCorpus()) {
+  kinds.set(`${k.info.kind}.${k.info.group}`, {
+    group: k.info.group,
+    kind: k.info.kind,
+    plural: k.info.plural,
+  });
+  objects.push(...k.objects);
 }
 
 const rules = compileHealthRules(undefined);
