@@ -81,6 +81,8 @@ export class ListWatch {
    * the loop's creation, so a kind that never lists ages too.
    */
   freshAt = Date.now();
+  /** The last error that ended a LIST or WATCH (one line, cut), for /readyz?verbose and the status page. */
+  lastError: { readonly at: number; readonly message: string } | undefined;
   private lastErrorEvent = false;
   private lastListAt = 0;
   private relistWanted = false;
@@ -187,6 +189,8 @@ export class ListWatch {
         }
         const reason = this.classify(err);
         if (reason === "forbidden") this.setForbidden(true);
+        const message = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, " ").slice(0, 200);
+        this.lastError = { at: Date.now(), message };
         this.observer.restart?.(reason, err instanceof Error ? err.message : String(err));
         await sleep(this.backoff.next(), signal);
       }
@@ -342,8 +346,11 @@ export class ListWatch {
   }
 }
 
+/** What the freshness summaries read of a loop. */
+type LoopView = Pick<ListWatch, "freshAt" | "staleAfterMs" | "lastError">;
+
 /** The oldest freshness among loops (a kind read by several loops is as fresh as its oldest). */
-export function oldestFreshness(loops: readonly ListWatch[]): { freshAt: number; staleAfterMs: number } {
+export function oldestFreshness(loops: readonly LoopView[]): { freshAt: number; staleAfterMs: number } {
   let freshAt = Number.POSITIVE_INFINITY;
   let staleAfterMs = 0;
   for (const loop of loops) {
@@ -353,11 +360,17 @@ export function oldestFreshness(loops: readonly ListWatch[]): { freshAt: number;
   return { freshAt: Number.isFinite(freshAt) ? freshAt : Date.now(), staleAfterMs };
 }
 
-/** For `/readyz?verbose`: how old the loops' data is, and whether that is stale. */
-export function describeFreshness(loops: readonly ListWatch[], now = Date.now()): string {
+/** For `/readyz?verbose` and the status page: how old the loops' data is, whether that is stale, the last error. */
+export function describeFreshness(loops: readonly LoopView[], now = Date.now()): string {
   const { freshAt, staleAfterMs } = oldestFreshness(loops);
   const age = Math.max(0, Math.round((now - freshAt) / 1000));
-  return now - freshAt > staleAfterMs
-    ? `stale, no list/watch data for ${age}s (stale after ${Math.round(staleAfterMs / 1000)}s)`
-    : `data age ${age}s`;
+  const fresh =
+    now - freshAt > staleAfterMs
+      ? `stale, no list/watch data for ${age}s (stale after ${Math.round(staleAfterMs / 1000)}s)`
+      : `data age ${age}s`;
+  let last: LoopView["lastError"];
+  for (const loop of loops)
+    if (loop.lastError && (!last || loop.lastError.at > last.at)) last = loop.lastError;
+  if (last === undefined) return fresh;
+  return `${fresh}; last error ${Math.max(0, Math.round((now - last.at) / 1000))}s ago: ${last.message}`;
 }
