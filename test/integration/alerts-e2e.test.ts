@@ -147,6 +147,8 @@ const EXPECTED: Record<string, Identity[]> = {
   // Sealed is not synced, but forbidden, which the rule excludes; every other kind is synced.
   CRExporterKindNotSynced: [],
   CRExporterKindForbidden: [SEALED],
+  // No kube-state-metrics config here, so no config resource can be unmatched.
+  CRExporterConfigResourceUnmatched: [],
   // Sealed's LIST fails with 403 about once a second (--backoff-max 1): rate > 0.05/s.
   CRExporterListWatchErrors: [SEALED],
   // Every kind's data is fresh; Sealed never synced and is forbidden, which the rule excludes.
