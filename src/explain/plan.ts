@@ -8,9 +8,9 @@
 
 import { fixedFamilies } from "../mapping/auto/catalogue.ts";
 import type { FamilyDef } from "../mapping/auto/emit.ts";
-import { type FieldShape, specShape, statusShape } from "../mapping/auto/fields.ts";
+import { type FieldShape, keyLabelNames, specShape, statusShape } from "../mapping/auto/fields.ts";
 import { type AutoOptions, allowedKeys } from "../mapping/auto/index.ts";
-import { RESERVED_LABELS, segmentOf, uniqueLabel } from "../mapping/auto/names.ts";
+import { RESERVED_LABELS, uniqueLabel } from "../mapping/auto/names.ts";
 import type { JsonSchema, KindInfo } from "../mapping/types.ts";
 
 /** How a list or map field is exported. */
@@ -370,14 +370,8 @@ class Planner {
   /** walk.ts keyedItems(). */
   private keyed(shape: FieldShape, keys: readonly string[], at: At): void {
     const items = shape.items();
-    const names: string[] = [];
-    const used = [...at.used];
-    for (const k of keys) {
-      const s = segmentOf(k);
-      const name = uniqueLabel([`${shape.seg}_${s}`, `${shape.altSeg}_${s}`], used);
-      names.push(name);
-      used.push(name);
-    }
+    const names = keyLabelNames(shape, keys, at.used);
+    const used = [...at.used, ...names];
     this.lists.push({
       path: shape.path,
       treatment: "keyed",

@@ -12,7 +12,15 @@
 import { isPlainObject } from "../json.ts";
 import type { FamilyMeta, JsonSchema } from "../types.ts";
 import type { FamilyDef } from "./emit.ts";
-import { isEnumLikeName, isFreeText, isTimeish, secondsName, segmentOf, timestampName } from "./names.ts";
+import {
+  isEnumLikeName,
+  isFreeText,
+  isTimeish,
+  secondsName,
+  segmentOf,
+  timestampName,
+  uniqueLabel,
+} from "./names.ts";
 
 /** Most enum values a state set emits 0-series for; a longer enum emits only the 1-series. */
 export const MAX_ENUM_VALUES = 64;
@@ -373,4 +381,17 @@ export function specShape(prefix: string, objectSchema: JsonSchema | undefined, 
     name = `${name}_${s}`;
   }
   return new FieldShape({ path: `.spec.${field}`, name, seg, altSeg: alt, schema, root: "spec" });
+}
+
+/**
+ * The label names of a keyed list's keys (`<list>_<key>`, else `<parent>_<list>_<key>`), none of
+ * them one of `used` nor each other.
+ */
+export function keyLabelNames(list: FieldShape, keys: readonly string[], used: readonly string[]): string[] {
+  const names: string[] = [];
+  for (const k of keys) {
+    const s = segmentOf(k);
+    names.push(uniqueLabel([`${list.seg}_${s}`, `${list.altSeg}_${s}`], [...used, ...names]));
+  }
+  return names;
 }

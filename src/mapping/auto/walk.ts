@@ -12,8 +12,8 @@ import { isPlainObject } from "../json.ts";
 import { aggregateList } from "./aggregate.ts";
 import { emitConditionList, looksLikeConditions } from "./conditions.ts";
 import type { Emitter } from "./emit.ts";
-import type { FieldShape } from "./fields.ts";
-import { isIdentifier, segmentOf, uniqueLabel } from "./names.ts";
+import { type FieldShape, keyLabelNames } from "./fields.ts";
+import { isIdentifier, uniqueLabel } from "./names.ts";
 import { readString } from "./read.ts";
 import type { StateBuilder } from "./state.ts";
 
@@ -216,14 +216,8 @@ export class Walker {
     scope: Scope,
   ): void {
     const items = field.items();
-    const names: string[] = [];
-    const used = [...scope.used];
-    for (const k of keys) {
-      const s = segmentOf(k);
-      const name = uniqueLabel([`${field.seg}_${s}`, `${field.altSeg}_${s}`], used);
-      names.push(name);
-      used.push(name);
-    }
+    const names = keyLabelNames(field, keys, scope.used);
+    const used = [...scope.used, ...names];
     for (const item of arr) {
       if (!isPlainObject(item)) continue;
       let labels = scope.labels;
