@@ -28,6 +28,11 @@ export interface Cluster {
   tokenKubeconfig(token: string): string;
   /** kill -9 the API server and start it again on the same port and etcd. */
   restartApiserver(): Promise<void>;
+  /**
+   * Compact etcd to its current revision and restart the API server, so its watch cache starts
+   * after every client's last resourceVersion: resuming a watch must then answer 410.
+   */
+  compactAndRestart(): Promise<void>;
   stop(): Promise<void>;
   readonly pids: () => { apiserver?: number; etcd?: number };
 }
@@ -265,6 +270,18 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         return writeKubeconfig(join(dir, `token-${++users}.kubeconfig`), server, join(pki, "ca.crt"), {
           token,
         });
+      },
+      async compactAndRestart() {
+        const range = await (
+          await fetch(`${etcdUrl}/v3/kv/range`, { method: "POST", body: JSON.stringify({ key: "AA==" }) })
+        ).json();
+        const revision = (range as { header: { revision: string } }).header.revision;
+        const compacted = await fetch(`${etcdUrl}/v3/kv/compaction`, {
+          method: "POST",
+          body: JSON.stringify({ revision, physical: true }),
+        });
+        if (compacted.status !== 200) throw new Error(`etcd compaction answered ${compacted.status}`);
+        await this.restartApiserver();
       },
       async restartApiserver() {
         await kill(apiProc, "SIGKILL");

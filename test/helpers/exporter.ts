@@ -42,6 +42,17 @@ export function startTestExporter(
   return startProcess(process.execPath, argv);
 }
 
+/** The exporter serving the manifests of `filesDir` behind a web config (YAML), written to `configDir`/web.yml. */
+export function startBehindWebConfig(
+  filesDir: string,
+  webConfig: string,
+  configDir: string,
+): Promise<RunningExporter> {
+  const path = join(configDir, "web.yml");
+  writeFileSync(path, webConfig);
+  return startTestExporter(undefined, ["--from-files", filesDir, "--web-config-file", path]);
+}
+
 export function startProcess(
   command: string,
   argv: readonly string[],

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import bcrypt from "bcryptjs";
 import { Agent, Client, fetch, request } from "undici";
-import { type RunningExporter, startTestExporter } from "../helpers/exporter.ts";
+import { type RunningExporter, startBehindWebConfig, startTestExporter } from "../helpers/exporter.ts";
 import { type KeyPair, selfSignedCert, signedCert } from "../helpers/pki.ts";
 import { eventually } from "../helpers/wait.ts";
 
@@ -36,16 +36,11 @@ describe("endpoint protection (--web-config-file)", { timeout: 60_000 }, () => {
     // The config points at fixed paths; the rotation test swaps the files behind them.
     writeFileSync(join(dir, "tls.crt"), readFileSync(first.cert));
     writeFileSync(join(dir, "tls.key"), readFileSync(first.key));
-    writeFileSync(
-      join(dir, "web.yml"),
-      `tls_server_config:\n  cert_file: ${join(dir, "tls.crt")}\n  key_file: ${join(dir, "tls.key")}\nbasic_auth_users:\n  prometheus: "${bcrypt.hashSync("s3cret", 4)}"\nhttp_server_config:\n  headers:\n    X-Content-Type-Options: nosniff\n`,
-    );
-    exporter = await startTestExporter(undefined, [
-      "--from-files",
+    exporter = await startBehindWebConfig(
       EXAMPLES,
-      "--web-config-file",
-      join(dir, "web.yml"),
-    ]);
+      `tls_server_config:\n  cert_file: ${join(dir, "tls.crt")}\n  key_file: ${join(dir, "tls.key")}\nbasic_auth_users:\n  prometheus: "${bcrypt.hashSync("s3cret", 4)}"\nhttp_server_config:\n  headers:\n    X-Content-Type-Options: nosniff\n`,
+      dir,
+    );
   });
 
   after(async () => {
@@ -192,16 +187,11 @@ describe("basic auth under a wrong-password flood (issue 20, points 1-2)", { tim
   before(async () => {
     const dir = mkdtempSync(join(tmpdir(), "flood-it-"));
     // Cost 10, a usual htpasswd cost: tens of milliseconds per comparison.
-    writeFileSync(
-      join(dir, "web.yml"),
-      `basic_auth_users:\n  prometheus: "${bcrypt.hashSync("s3cret", 10)}"\n`,
-    );
-    exporter = await startTestExporter(undefined, [
-      "--from-files",
+    exporter = await startBehindWebConfig(
       EXAMPLES,
-      "--web-config-file",
-      join(dir, "web.yml"),
-    ]);
+      `basic_auth_users:\n  prometheus: "${bcrypt.hashSync("s3cret", 10)}"\n`,
+      dir,
+    );
   });
   after(async () => {
     await exporter?.stop();

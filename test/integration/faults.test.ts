@@ -116,16 +116,7 @@ describe("faults", { timeout: 300_000 }, () => {
     await setPhase(MQ, "q1", "Ready");
     // Compact etcd to its current revision, and restart the API server so its watch cache
     // starts after the exporter's last resourceVersion: resuming must now answer 410.
-    const range = await (
-      await fetch(`${cluster.etcdUrl}/v3/kv/range`, { method: "POST", body: JSON.stringify({ key: "AA==" }) })
-    ).json();
-    const revision = (range as { header: { revision: string } }).header.revision;
-    const compacted = await fetch(`${cluster.etcdUrl}/v3/kv/compaction`, {
-      method: "POST",
-      body: JSON.stringify({ revision, physical: true }),
-    });
-    assert.equal(compacted.status, 200);
-    await cluster.restartApiserver();
+    await cluster.compactAndRestart();
     proxy.setMode("forward");
     await converged();
     const goneAfter = await counter(exporter.telemetryPort, "cr_exporter_watch_restarts_total", {

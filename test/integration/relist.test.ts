@@ -100,16 +100,7 @@ describe("relists and stale data", { timeout: 300_000 }, () => {
     await createAll();
     // Compact etcd to its current revision and restart the API server, so its watch cache starts
     // after the exporter's last resourceVersion: resuming the watch must answer 410.
-    const range = await (
-      await fetch(`${cluster.etcdUrl}/v3/kv/range`, { method: "POST", body: JSON.stringify({ key: "AA==" }) })
-    ).json();
-    const revision = (range as { header: { revision: string } }).header.revision;
-    const compacted = await fetch(`${cluster.etcdUrl}/v3/kv/compaction`, {
-      method: "POST",
-      body: JSON.stringify({ revision, physical: true }),
-    });
-    assert.equal(compacted.status, 200);
-    await cluster.restartApiserver();
+    await cluster.compactAndRestart();
     proxy.setMode("forward");
 
     // Scrape as fast as possible until every object shows its new uid.

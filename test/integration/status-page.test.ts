@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import bcrypt from "bcryptjs";
-import { type RunningExporter, startTestExporter } from "../helpers/exporter.ts";
+import { type RunningExporter, startBehindWebConfig } from "../helpers/exporter.ts";
 
 const EXAMPLES = new URL("../../examples", import.meta.url).pathname;
 const HOSTILE = `<b id="pwned">x</b><script>document.title="pwned"</script>`;
@@ -76,16 +76,11 @@ describe("status page at / in headless chromium", { timeout: 180_000 }, () => {
         status: { phase: "Ready", readyReplicas: 1 },
       }),
     );
-    writeFileSync(
-      join(dir, "web.yml"),
-      `basic_auth_users:\n  prometheus: "${bcrypt.hashSync("s3cret", 4)}"\n`,
-    );
-    exporter = await startTestExporter(undefined, [
-      "--from-files",
+    exporter = await startBehindWebConfig(
       dir,
-      "--web-config-file",
-      join(dir, "web.yml"),
-    ]);
+      `basic_auth_users:\n  prometheus: "${bcrypt.hashSync("s3cret", 4)}"\n`,
+      dir,
+    );
   });
   after(async () => {
     await exporter?.stop();
