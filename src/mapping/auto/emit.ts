@@ -50,15 +50,16 @@ export class Emitter {
       this.issue("name_collision", `${def.origin} and ${fam.def.origin} both map to ${name}; kept the first`);
       return false;
     }
-    if (fam.lines.has(labels)) {
+    // Over the cap only a new series is a drop; a repeated one is a duplicate either way. Under
+    // it, add() checks the identity itself: one lookup per sample.
+    if (this.total >= this.maxSeries && !fam.lines.has(labels)) return this.limit(def);
+    if (this.total >= this.maxSeries || !fam.lines.add(labels, value)) {
       this.issue(
         "duplicate_series",
         `${def.origin}: series ${name}{${labels}} emitted twice; kept the first`,
       );
       return false;
     }
-    if (this.total >= this.maxSeries) return this.limit(def);
-    fam.lines.add(labels, value);
     this.total++;
     return true;
   }

@@ -49,12 +49,12 @@ export class Walker {
   }
 
   /** The scope one level down, with one more key label. */
-  nested(scope: Scope, label: string, value: string, item = scope.item): Scope {
+  nested(scope: Scope, label: string, value: string): Scope {
     return {
       labels: joinLabels(scope.labels, labelPair(label, value)),
       used: [...scope.used, label],
       depth: scope.depth,
-      item,
+      item: scope.item,
     };
   }
 
@@ -125,15 +125,13 @@ export class Walker {
   }
 
   object(field: FieldShape, obj: Record<string, unknown>, scope: Scope, skip: readonly string[] = []): void {
-    // A map inside a keyed item or map entry: its keys would multiply the item's series.
-    if (scope.item && field.isDeclaredMap && field.schema?.properties === undefined) return;
     if (field.schemaless && field.path !== ".status") {
       // No declared shape: a struct if its keys look like field names and are not too many
       // (each field is a family name), else a map. (.status itself is always a struct.)
       let n = 0;
       for (const key in obj) {
         if (!isIdentifier(key) || ++n > MAX_STRUCT_FIELDS) {
-          if (!scope.item) this.map(field, obj, Object.keys(obj), scope);
+          this.map(field, obj, Object.keys(obj), scope);
           return;
         }
       }
@@ -157,8 +155,18 @@ export class Walker {
    * length per key; past --list-items-max entries, aggregates only.
    */
   private map(field: FieldShape, obj: Record<string, unknown>, keys: readonly string[], scope: Scope): void {
+    // A map inside a keyed item or map entry: its keys would multiply the item's series.
+    if (scope.item) return;
     const values = field.values();
     const label = uniqueLabel([`${field.seg}_key`, `${field.altSeg}_key`], scope.used);
+    // One label-name list for every entry (not a copy per entry).
+    const used = [...scope.used, label];
+    const entry = (key: string): Scope => ({
+      labels: joinLabels(scope.labels, labelPair(label, key)),
+      used,
+      depth: scope.depth,
+      item: true,
+    });
     const ofLists = keys.length > 0 && keys.every((k) => Array.isArray(obj[k]));
     if (keys.length > this.limits.listItemsMax) {
       this.em.add(field.itemsDef, scope.labels, keys.length);
@@ -174,14 +182,11 @@ export class Walker {
       return;
     }
     if (ofLists) {
-      for (const key of keys) {
-        const s = this.nested(scope, label, key, true);
-        this.em.add(field.itemsDef, s.labels, (obj[key] as unknown[]).length);
-      }
+      for (const key of keys) this.em.add(field.itemsDef, entry(key).labels, (obj[key] as unknown[]).length);
       return;
     }
     this.em.add(field.itemsDef, scope.labels, keys.length);
-    for (const key of keys) this.value(values, obj[key], this.nested(scope, label, key, true));
+    for (const key of keys) this.value(values, obj[key], entry(key));
   }
 
   private list(field: FieldShape, arr: readonly unknown[], scope: Scope): void {
