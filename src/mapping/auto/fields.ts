@@ -261,9 +261,18 @@ export class FieldShape {
     });
   }
 
-  private def(kind: string, name: string, help: string, type: FamilyMeta["type"] = "gauge"): FamilyDef {
+  /**
+   * The family of one kind of this field, built on first use: its name and HELP are made once
+   * per kind and field, not per sample (these getters run for every sample the walk writes).
+   */
+  private def(
+    kind: string,
+    make: () => { name: string; help: string },
+    type: FamilyMeta["type"] = "gauge",
+  ): FamilyDef {
     let d = this.defs.get(kind);
     if (d === undefined) {
+      const { name, help } = make();
       d = { meta: { name, type, help }, origin: kind === "value" ? this.path : `${this.path}#${kind}` };
       this.defs.set(kind, d);
     }
@@ -279,45 +288,74 @@ export class FieldShape {
    * OpenMetrics (`..._transitions`, `..._transitions_total`) gets `_value` appended.
    */
   get valueDef(): FamilyDef {
-    const n = this.name;
-    const name = n.endsWith("_transitions") || n.endsWith("_transitions_total") ? `${n}_value` : n;
-    let help: string;
-    if (this.conditionField === "reason")
-      help = `Reason of each condition in ${this.listPath}; always 1 (the reason is the label).`;
-    else if (this.conditionField === "observedGeneration")
-      help = `Generation each condition in ${this.listPath} was set for.`;
-    else
-      help = `The ${this.where} (numbers as is; booleans 1/0; quantities and percentages converted; states as a label).`;
-    return this.def("value", name, help);
+    return (
+      this.defs.get("value") ??
+      this.def("value", () => {
+        const n = this.name;
+        const name = n.endsWith("_transitions") || n.endsWith("_transitions_total") ? `${n}_value` : n;
+        if (this.conditionField === "reason")
+          return {
+            name,
+            help: `Reason of each condition in ${this.listPath}; always 1 (the reason is the label).`,
+          };
+        if (this.conditionField === "observedGeneration")
+          return { name, help: `Generation each condition in ${this.listPath} was set for.` };
+        return {
+          name,
+          help: `The ${this.where} (numbers as is; booleans 1/0; quantities and percentages converted; states as a label).`,
+        };
+      })
+    );
   }
 
   /** The `_timestamp_seconds` family of a date-time field. */
   get timestampDef(): FamilyDef {
-    const help =
-      this.conditionField === "lastTransitionTime"
-        ? `Last time each condition in ${this.listPath} changed status, as Unix seconds.`
-        : `The ${this.where} (a date-time), as Unix seconds.`;
-    return this.def("timestamp", timestampName(this.name), help);
+    return (
+      this.defs.get("timestamp") ??
+      this.def("timestamp", () => ({
+        name: timestampName(this.name),
+        help:
+          this.conditionField === "lastTransitionTime"
+            ? `Last time each condition in ${this.listPath} changed status, as Unix seconds.`
+            : `The ${this.where} (a date-time), as Unix seconds.`,
+      }))
+    );
   }
 
   /** The `_seconds` family of a duration field (Go or ISO 8601 duration strings). */
   get secondsDef(): FamilyDef {
-    return this.def("seconds", secondsName(this.name), `The ${this.where} (a duration), in seconds.`);
+    return (
+      this.defs.get("seconds") ??
+      this.def("seconds", () => ({
+        name: secondsName(this.name),
+        help: `The ${this.where} (a duration), in seconds.`,
+      }))
+    );
   }
 
   /** The `_items` family: number of items of a list / entries of a map. */
   get itemsDef(): FamilyDef {
-    return this.def("items", `${this.name}_items`, `Number of items in the ${this.where}.`);
+    return (
+      this.defs.get("items") ??
+      this.def("items", () => ({
+        name: `${this.name}_items`,
+        help: `Number of items in the ${this.where}.`,
+      }))
+    );
   }
 
   /** Aggregate mode: how many items of the enclosing list have each value of this field. */
   countsDef(list: string): FamilyDef {
-    // The items shape of a list of scalars has the list's name: its counts get their own.
-    const scalarItems = this.path.endsWith("[*]") || this.path.endsWith("{*}");
-    return this.def(
-      "counts",
-      scalarItems ? `${this.name}_value_items` : `${this.name}_items`,
-      `Number of items of the list ${list} by the value of their field ${this.path} (the value is the label).`,
+    return (
+      this.defs.get("counts") ??
+      this.def("counts", () => {
+        // The items shape of a list of scalars has the list's name: its counts get their own.
+        const scalarItems = this.path.endsWith("[*]") || this.path.endsWith("{*}");
+        return {
+          name: scalarItems ? `${this.name}_value_items` : `${this.name}_items`,
+          help: `Number of items of the list ${list} by the value of their field ${this.path} (the value is the label).`,
+        };
+      })
     );
   }
 
@@ -326,22 +364,22 @@ export class FieldShape {
     if (this.conditionDefsCache === undefined) {
       const list = this.listPath;
       this.conditionDefsCache = {
-        status: this.def(
-          "value",
-          this.name,
-          `Status of each condition in the custom resource's ${list}: 1 for its current status (True, False or Unknown), 0 for the other two.`,
-        ),
+        status: this.def("value", () => ({
+          name: this.name,
+          help: `Status of each condition in the custom resource's ${list}: 1 for its current status (True, False or Unknown), 0 for the other two.`,
+        })),
         transitions: this.def(
           "transitions",
-          `${this.name}_transitions_total`,
-          `Changes of status of each condition in ${list} seen by this exporter, by new status (not counted on first sight).`,
+          () => ({
+            name: `${this.name}_transitions_total`,
+            help: `Changes of status of each condition in ${list} seen by this exporter, by new status (not counted on first sight).`,
+          }),
           "counter",
         ),
-        counts: this.def(
-          "counts",
-          `${this.name}_items`,
-          `Number of items of ${list.replace(/\[\*\]\.[^.[]+$/, "")} whose condition of each type has each status.`,
-        ),
+        counts: this.def("counts", () => ({
+          name: `${this.name}_items`,
+          help: `Number of items of ${list.replace(/\[\*\]\.[^.[]+$/, "")} whose condition of each type has each status.`,
+        })),
       };
     }
     return this.conditionDefsCache;
