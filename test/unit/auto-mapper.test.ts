@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createAutoMapper, parseAllowlist } from "../../src/mapping/auto/index.ts";
-import type { KindInfo, KubeObject, MappingResult } from "../../src/mapping/types.ts";
+import type { JsonSchema, KindInfo, KubeObject, MappingResult } from "../../src/mapping/types.ts";
 import { find, parseExposition, sampleValue } from "../helpers/exposition.ts";
 import { kindOf, loadYaml, mapAll, messageQueueFixtures, render } from "./auto-helpers.ts";
 
@@ -13,6 +13,11 @@ const db = {
 
 /** A kind without a schema (every field walked by its runtime type). */
 const loose: KindInfo = { group: "x.io", version: "v1", kind: "Thing", plural: "things", namespaced: true };
+
+/** The schemaless kind with a schema for these status fields. */
+function withStatus(properties: Record<string, JsonSchema>): KindInfo {
+  return { ...loose, schema: { properties: { status: { properties } } } };
+}
 
 function thing(status: unknown, extra: Partial<KubeObject> = {}): KubeObject {
   return { metadata: { name: "t", namespace: "ns", uid: "u-t" }, status, ...extra };
@@ -437,32 +442,23 @@ describe("auto mapper: lists", () => {
     assert.ok(ids(items).length < 12, "a handful of series for 40 items");
   });
 
-  const keyedKind: KindInfo = {
-    ...loose,
-    schema: {
-      properties: {
-        status: {
-          properties: {
-            ports: {
-              type: "array",
-              "x-kubernetes-list-type": "map",
-              "x-kubernetes-list-map-keys": ["port", "protocol"],
-              items: {
-                type: "object",
-                properties: {
-                  port: { type: "integer" },
-                  protocol: { type: "string" },
-                  open: { type: "boolean" },
-                  hostname: { type: "string" },
-                  state: { type: "string", enum: ["Up", "Down"] },
-                },
-              },
-            },
-          },
+  const keyedKind: KindInfo = withStatus({
+    ports: {
+      type: "array",
+      "x-kubernetes-list-type": "map",
+      "x-kubernetes-list-map-keys": ["port", "protocol"],
+      items: {
+        type: "object",
+        properties: {
+          port: { type: "integer" },
+          protocol: { type: "string" },
+          open: { type: "boolean" },
+          hostname: { type: "string" },
+          state: { type: "string", enum: ["Up", "Down"] },
         },
       },
     },
-  };
+  });
 
   it("exports a list with declared list-map keys per item: numbers, booleans, timestamps and states only", () => {
     const ok = mapAll(keyedKind, [
@@ -533,21 +529,12 @@ describe("auto mapper: lists", () => {
   });
 
   it("a map of lists (CloudNativePG instancesStatus) gives one length per key", () => {
-    const kind: KindInfo = {
-      ...loose,
-      schema: {
-        properties: {
-          status: {
-            properties: {
-              instancesStatus: {
-                type: "object",
-                additionalProperties: { type: "array", items: { type: "string" } },
-              },
-            },
-          },
-        },
+    const kind: KindInfo = withStatus({
+      instancesStatus: {
+        type: "object",
+        additionalProperties: { type: "array", items: { type: "string" } },
       },
-    };
+    });
     const { parsed } = mapAll(kind, [thing({ instancesStatus: { healthy: ["a", "b"], failed: ["c"] } })]);
     assert.equal(
       sampleValue(parsed, "cr_status_instances_status_items", { instances_status_key: "healthy" }),
@@ -560,27 +547,18 @@ describe("auto mapper: lists", () => {
   });
 
   it("nested maps get distinct key label names", () => {
-    const kind: KindInfo = {
-      ...loose,
-      schema: {
-        properties: {
-          status: {
-            properties: {
-              zones: {
-                type: "object",
-                additionalProperties: {
-                  type: "object",
-                  properties: {
-                    ready: { type: "integer" },
-                    nodes: { type: "object", additionalProperties: { type: "integer" } },
-                  },
-                },
-              },
-            },
+    const kind: KindInfo = withStatus({
+      zones: {
+        type: "object",
+        additionalProperties: {
+          type: "object",
+          properties: {
+            ready: { type: "integer" },
+            nodes: { type: "object", additionalProperties: { type: "integer" } },
           },
         },
       },
-    };
+    });
     const { parsed } = mapAll(kind, [thing({ zones: { a: { ready: 2, nodes: { n1: 1 } } } })]);
     assert.equal(sampleValue(parsed, "cr_status_zones_ready", { zones_key: "a" }), 2);
     assert.equal(
@@ -777,7 +755,7 @@ describe("auto mapper: bad input never throws", () => {
   it("writes NaN and infinities by name, reports unparsable date-times", () => {
     const kind: KindInfo = {
       ...loose,
-      schema: { properties: { status: { properties: { at: { type: "string", format: "date-time" } } } } },
+      ...withStatus({ at: { type: "string", format: "date-time" } }),
     };
     const { parsed, results } = mapAll(kind, [
       thing({ nan: Number.NaN, inf: Number.POSITIVE_INFINITY, at: "yesterday" }),
