@@ -42,6 +42,18 @@ export function startTestExporter(
   return startProcess(process.execPath, argv);
 }
 
+/** Short list/watch timeouts (the flags users have), so a fault test's fault resolves within seconds. */
+export const SHORT_TIMEOUT_FLAGS: readonly string[] = [
+  "--watch-idle-timeout",
+  "3",
+  "--backoff-max",
+  "2",
+  "--request-timeout",
+  "3",
+  "--watch-timeout",
+  "30",
+];
+
 /** The exporter serving the manifests of `filesDir` behind a web config (YAML), written to `configDir`/web.yml. */
 export function startBehindWebConfig(
   filesDir: string,

@@ -7,7 +7,12 @@ import { after, before, describe, it } from "node:test";
 import { CustomObjectsApi, type KubeConfig, RbacAuthorizationV1Api } from "@kubernetes/client-node";
 import { type Cluster, startCluster } from "../cluster/cluster.ts";
 import { expectConverged } from "../helpers/convergence.ts";
-import { kubeconfigWithServer, type RunningExporter, startTestExporter } from "../helpers/exporter.ts";
+import {
+  kubeconfigWithServer,
+  type RunningExporter,
+  SHORT_TIMEOUT_FLAGS,
+  startTestExporter,
+} from "../helpers/exporter.ts";
 import { find, type ParsedExposition } from "../helpers/exposition.ts";
 import { applyCrd, deleteCrd, patchStatus, testCrd } from "../helpers/kube.ts";
 import { startProxy, type TcpProxy } from "../helpers/proxy.ts";
@@ -24,17 +29,7 @@ const widgetCrd = (phases: string[]) =>
     status: { type: "object", properties: { phase: { type: "string", enum: phases } } },
   });
 
-// Short timeouts so each fault resolves within seconds; the flags are the ones users have.
-const FLAGS = [
-  "--watch-idle-timeout",
-  "3",
-  "--backoff-max",
-  "2",
-  "--request-timeout",
-  "3",
-  "--watch-timeout",
-  "30",
-];
+const FLAGS = SHORT_TIMEOUT_FLAGS;
 
 async function counter(port: number, name: string, labels: Record<string, string>): Promise<number> {
   const p: ParsedExposition = (await scrape(port)).parsed;

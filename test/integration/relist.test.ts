@@ -8,7 +8,12 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ApiextensionsV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import { type Cluster, startCluster } from "../cluster/cluster.ts";
-import { kubeconfigWithServer, type RunningExporter, startTestExporter } from "../helpers/exporter.ts";
+import {
+  kubeconfigWithServer,
+  type RunningExporter,
+  SHORT_TIMEOUT_FLAGS,
+  startTestExporter,
+} from "../helpers/exporter.ts";
 import { find } from "../helpers/exposition.ts";
 import { applyCrd, testCrd } from "../helpers/kube.ts";
 import { startProxy, type TcpProxy } from "../helpers/proxy.ts";
@@ -18,18 +23,7 @@ import { eventually } from "../helpers/wait.ts";
 const API = { group: "relist.example.com", version: "v1", plural: "dummys", namespace: "default" };
 const OBJECTS = 200;
 const names = Array.from({ length: OBJECTS }, (_, i) => `d-${i}`);
-const FLAGS = [
-  "--watch-idle-timeout",
-  "3",
-  "--backoff-max",
-  "2",
-  "--request-timeout",
-  "3",
-  "--watch-timeout",
-  "30",
-  "--list-page-size",
-  "1",
-];
+const FLAGS = [...SHORT_TIMEOUT_FLAGS, "--list-page-size", "1"];
 
 /** The series of a text body that occur more than once (a sample line's series is all but its value). */
 function duplicates(body: string): string[] {
