@@ -5,10 +5,10 @@
 // --list-items-max, --series-limit-per-object, --metric-prefix, --spec-fields, the allowlists,
 // healthRules (--config) and the kind selection mean here what they mean when serving.
 
-import { KubeConfig } from "@kubernetes/client-node";
 import { autoMapperOptions } from "../config/mapping-options.ts";
 import { loadOptions, type Options, OptionsError } from "../config/options.ts";
 import { KubeClient } from "../kube/client.ts";
+import { KubeConfig } from "../kube/client-node.ts";
 import { type Crd, isSelected, kindInfoFromCrd, resourcePath, type Selection } from "../kube/crds.ts";
 import { type ManifestSet, readManifests } from "../kube/files.ts";
 import type { KubeObject } from "../mapping/types.ts";

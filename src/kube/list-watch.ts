@@ -8,10 +8,10 @@
 //   any other error: capped exponential backoff with jitter, then resume the watch from the
 //   last resourceVersion seen (events and bookmarks both advance it).
 
-import { Watch } from "@kubernetes/client-node";
 import type { KubeObject } from "../mapping/types.ts";
 import { Backoff, sleep } from "./backoff.ts";
 import { KubeApiError, type KubeClient } from "./client.ts";
+import { Watch } from "./client-node.ts";
 
 /** Where a loop's objects go. Called synchronously, in API order. */
 export interface ListWatchSink {
