@@ -18,18 +18,21 @@ FROM node:${NODE_VERSION}-bookworm-slim AS build
 WORKDIR /src
 # Dependencies first: this layer is reused while package*.json are unchanged.
 COPY package.json package-lock.json ./
-# Scripts off: the only install script is the `node` devDependency's download of a second Node
-# binary, which this image already has (same version).
+# Scripts off: the install scripts are the `node` devDependency's download of a second Node
+# binary, which this image already has (same version), and esbuild's check of its binary, which
+# its JavaScript API does without (the binary is an optional dependency of the platform's).
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+# tsconfig.json: esbuild reads its TypeScript settings (class fields, target) from it.
+COPY tsconfig.json ./
+COPY scripts/build.ts ./scripts/
 COPY src ./src
 COPY examples ./examples
-# package.json's `build` script (tsc -p tsconfig.build.json) on the image's node: with scripts
-# off, node_modules/.bin/node would name a binary that was never downloaded. Then the application
-# as published:
+# package.json's `build` script (node scripts/build.ts: src/ bundled into dist/main.js) on the
+# image's node: with scripts off, node_modules/.bin/node would name a binary that was never
+# downloaded. Then the application as published:
 # `files` of package.json (dist/, examples/) plus package.json, and its production dependencies
 # from the lockfile (none of them has install scripts).
-RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json \
+RUN node scripts/build.ts \
   && npm pack --pack-destination /tmp \
   && mkdir /app \
   && tar -xzf /tmp/cr-exporter-*.tgz -C /app --strip-components=1 \

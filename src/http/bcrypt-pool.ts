@@ -7,7 +7,8 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { CompareReply, CompareRequest } from "./bcrypt-worker.ts";
 
-// .ts when run from src/ (type stripping), .js from the compiled dist/.
+// .ts when run from src/ (type stripping); .js in dist/, where scripts/build.ts bundles the worker
+// as an entry point of its own next to main.js.
 const WORKER = new URL(`./bcrypt-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
 
 interface Slot {

@@ -1,15 +1,13 @@
-// A module resolution hook that makes the import client-node-slim.ts describes resolve to
-// client-node-gen.ts. main.ts imports this module first and the exporter after it
-// (dynamically), so the hook is in place before anything loads @kubernetes/client-node.
+// Running from src/ (npm start, the tests): a module resolution hook that makes the import
+// client-node-slim.ts describes resolve to client-node-gen.ts. main.ts imports this module
+// first and the exporter after it (dynamically), so the hook is in place before anything loads
+// @kubernetes/client-node. In dist/ (one bundle made by scripts/build.ts) the same import is
+// resolved at build time, and nothing is left for this hook to resolve.
 
 import { registerHooks } from "node:module";
 import { isClientNodeGenIndex } from "./client-node-slim.ts";
 
-// src/ runs as .ts (type stripping), dist/ as the compiled .js.
-const SLIM_GEN = new URL(
-  `./client-node-gen${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`,
-  import.meta.url,
-).href;
+const SLIM_GEN = new URL("./client-node-gen.ts", import.meta.url).href;
 
 registerHooks({
   resolve(specifier, context, nextResolve) {

@@ -2,8 +2,9 @@
 // config.js (KubeConfig) imports two factories from ./gen/index.js, and that index loads every
 // generated API class and model, hundreds of modules the exporter never uses (~40 MiB of RSS,
 // measured in docs/performance.md). That one import, from that one module, is resolved to
-// client-node-gen.ts, which takes the same two names from the modules that define them, by the
-// resolution hook in client-node-hooks.ts.
+// client-node-gen.ts, which takes the same two names from the modules that define them. The
+// bundle (scripts/build.ts) does it at build time; running from src/, client-node-hooks.ts does
+// it at run time.
 
 /** client-node's module that makes the import, as the end of its path or URL. */
 const CONFIG_MODULE = "/@kubernetes/client-node/dist/config.js";

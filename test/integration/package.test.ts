@@ -1,5 +1,5 @@
 // The container image's runtime layout, reproduced without Docker: the files the Dockerfile's
-// build stage copies from the repository, its tsc step, `npm pack`, the tarball unpacked and
+// build stage copies from the repository, its build step (the bundle), `npm pack`, the tarball unpacked and
 // given its production dependencies only (`npm ci --omit=dev` from the lockfile), then the
 // Dockerfile's ENTRYPOINT script run from there on the examples and scraped. A runtime
 // dependency declared as a dev one, a file missing from package.json "files", or code that
@@ -16,10 +16,12 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { after, before, describe, it } from "node:test";
+import bcrypt from "bcryptjs";
 import { parseAllDocuments } from "yaml";
 import { freePorts } from "../cluster/cluster.ts";
 import { parseCopy, readDockerfile } from "../helpers/dockerfile.ts";
@@ -41,6 +43,8 @@ const IMAGE_APP_DIR = runtimeStage.instructions.filter((i) => i.keyword === "WOR
 const ENTRYPOINT = JSON.parse(
   runtimeStage.instructions.find((i) => i.keyword === "ENTRYPOINT")!.args,
 ) as string[];
+/** ENTRYPOINT is [node, ...Node flags, script]: the flags run here as they run in the image. */
+const NODE_FLAGS = ENTRYPOINT.slice(1, -1);
 
 /** npm without the outer `npm test`'s npm_* settings leaking into it. */
 function npm(args: string[], cwd: string): string {
@@ -74,6 +78,27 @@ describe("package: the image's runtime layout without Docker", { timeout: 600_00
   let tmp: string;
   let app: string;
   let packed: Packed;
+  /** The ENTRYPOINT's script in the unpacked app. */
+  const SCRIPT = () => join(app, relative(IMAGE_APP_DIR, ENTRYPOINT.at(-1)!));
+
+  /** The packaged exporter started as the image starts it (ENTRYPOINT + the pod's args). */
+  function spawnPackaged(args: string[]) {
+    let text = "";
+    const child: ChildProcess = spawn(process.execPath, [...NODE_FLAGS, SCRIPT(), ...args], {
+      cwd: app, // the image's WORKDIR
+      // As in the pod: no kubeconfig, no home directory to write to.
+      env: { PATH: process.env.PATH, NODE_ENV: "production", HOME: join(tmp, "no-home") },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    child.stdout?.on("data", (d: Buffer) => {
+      text += d.toString();
+    });
+    child.stderr?.on("data", (d: Buffer) => {
+      text += d.toString();
+    });
+    return { child, output: () => text, exited };
+  }
 
   before(() => {
     tmp = mkdtempSync(join(tmpdir(), "cr-exporter-package-"));
@@ -87,12 +112,12 @@ describe("package: the image's runtime layout without Docker", { timeout: 600_00
     }
     // Stands in for the stage's `npm ci`: the repository's node_modules come from the same lockfile.
     symlinkSync(join(ROOT, "node_modules"), join(context, "node_modules"), "dir");
-    // The Dockerfile's compile step, as written there (`node <tsc> -p …`), on this Node 24.
+    // The Dockerfile's build step, as written there (`node scripts/build.ts`), on this Node 24.
     const compile = buildStage.instructions
       .filter((i) => i.keyword === "RUN")
       .flatMap((i) => i.args.split("&&").map((c) => c.trim()))
-      .find((c) => c.startsWith("node ") && c.includes("tsc"));
-    assert.ok(compile, "the Dockerfile's build stage runs tsc with node");
+      .find((c) => c.startsWith("node "));
+    assert.ok(compile, "the Dockerfile's build stage runs the build script with node");
     execFileSync(process.execPath, compile.split(/\s+/).slice(1), { cwd: context, stdio: "pipe" });
     packed = (JSON.parse(npm(["pack", "--json", "--pack-destination", tmp], context)) as Packed[])[0]!;
     app = join(tmp, "app");
@@ -140,50 +165,32 @@ describe("package: the image's runtime layout without Docker", { timeout: 600_00
   });
 
   it("prints its flags with --help", () => {
-    const script = join(app, relative(IMAGE_APP_DIR, ENTRYPOINT[1]!));
-    const help = execFileSync(process.execPath, [script, "--help"], { cwd: app, encoding: "utf8" });
+    const help = execFileSync(process.execPath, [...NODE_FLAGS, SCRIPT(), "--help"], {
+      cwd: app,
+      encoding: "utf8",
+    });
     assert.match(help, /Usage: cr-exporter/);
     assert.match(help, /--from-files/);
   });
 
   it("serves the examples' metrics, probes and self-metrics, writes nothing, and exits 0 on SIGTERM", async () => {
-    assert.equal(ENTRYPOINT.length, 2, "ENTRYPOINT [node, script]");
-    const script = join(app, relative(IMAGE_APP_DIR, ENTRYPOINT[1]!));
     const [port, telemetryPort] = (await freePorts(2)) as [number, number];
     const before = snapshot(app);
-    let output = "";
-    const child: ChildProcess = spawn(
-      process.execPath,
-      [
-        script,
-        "--from-files",
-        join(app, "examples"),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        String(port),
-        "--telemetry-port",
-        String(telemetryPort),
-      ],
-      {
-        cwd: app, // the image's WORKDIR
-        // As in the pod: no kubeconfig, no home directory to write to.
-        env: { PATH: process.env.PATH, NODE_ENV: "production", HOME: join(tmp, "no-home") },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-    child.stdout?.on("data", (d: Buffer) => {
-      output += d.toString();
-    });
-    child.stderr?.on("data", (d: Buffer) => {
-      output += d.toString();
-    });
+    const { child, output, exited } = spawnPackaged([
+      "--from-files",
+      join(app, "examples"),
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--telemetry-port",
+      String(telemetryPort),
+    ]);
     try {
       await eventually(
         "the packaged exporter ready",
         async () => {
-          if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}:\n${output}`);
+          if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}:\n${output()}`);
           return (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200;
         },
         30_000,
@@ -217,8 +224,49 @@ describe("package: the image's runtime layout without Docker", { timeout: 600_00
       const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
       const code = await exited;
       clearTimeout(timer);
-      assert.equal(code, 0, `SIGTERM handled: clean exit\n${output.slice(-2000)}`);
+      assert.equal(code, 0, `SIGTERM handled: clean exit\n${output().slice(-2000)}`);
     }
     assert.deepEqual(snapshot(app), before, "nothing written under the install folder (read-only root fs)");
+  });
+
+  it("checks basic-auth passwords in the bundled bcrypt worker thread (dist/bcrypt-worker.js)", async () => {
+    const [port, telemetryPort] = (await freePorts(2)) as [number, number];
+    const webConfig = join(tmp, "web.yml");
+    writeFileSync(webConfig, `basic_auth_users:\n  prometheus: "${bcrypt.hashSync("s3cret", 4)}"\n`);
+    const { child, output, exited } = spawnPackaged([
+      "--from-files",
+      join(app, "examples"),
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--telemetry-port",
+      String(telemetryPort),
+      "--web-config-file",
+      webConfig,
+    ]);
+    try {
+      const url = `http://127.0.0.1:${port}/metrics`;
+      const basic = (password: string) => ({
+        authorization: `Basic ${Buffer.from(`prometheus:${password}`).toString("base64")}`,
+      });
+      await eventually(
+        "the packaged exporter serving",
+        async () => {
+          if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}:\n${output()}`);
+          return (await fetch(url)).status === 401;
+        },
+        30_000,
+      );
+      assert.equal((await fetch(url, { headers: basic("wrong") })).status, 401, output());
+      const ok = await fetch(url, { headers: basic("s3cret") });
+      assert.equal(ok.status, 200, output());
+      assert.match(await ok.text(), /^cr_info\{/m);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
   });
 });

@@ -1,9 +1,11 @@
 // How @kubernetes/client-node is loaded (src/kube/client-node-slim.ts): KubeConfig without the
-// generated API classes and models, and the two names config.js takes from its index still the
-// same functions.
+// generated API classes and models, both from src/ (the resolution hook) and in the bundle
+// (scripts/build.ts), and the two names config.js takes from its index still the same functions.
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { isClientNodeGenIndex } from "../../src/kube/client-node-slim.ts";
@@ -64,5 +66,21 @@ describe("client-node loading", () => {
     );
     const generated = clientNode.filter((u) => /\/dist\/gen\/(index\.js|models\/|apis\/)/.test(u));
     assert.deepEqual(generated, [], "no generated index, model or API module");
+  });
+
+  it("in the bundle: no generated model or API class is bundled", () => {
+    const out = mkdtempSync(join(tmpdir(), "cr-exporter-build-"));
+    try {
+      execFileSync(process.execPath, [join(ROOT, "scripts/build.ts"), out], { stdio: "pipe" });
+      const bundle = readFileSync(join(out, "main.js"), "utf8");
+      // Names as esbuild writes them (classes as `var Name = class`); the messages, not the bundle.
+      const has = (text: string) => bundle.includes(text);
+      assert.ok(has("KubeConfig = class"), "KubeConfig is in the bundle");
+      assert.ok(has("function createConfiguration("), "createConfiguration is in the bundle");
+      for (const generated of ["V1Pod", "CoreV1Api", "ObjectSerializer"])
+        assert.ok(!new RegExp(`\\b${generated}\\b`).test(bundle), `${generated} left out`);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });
