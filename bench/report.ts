@@ -14,6 +14,8 @@ export interface TargetResult {
   readonly available: boolean;
   /** Why it is not available, or what went wrong. */
   readonly note?: string;
+  /** The bulk run's command line (/proc/<pid>/cmdline): what was measured. */
+  readonly commandLine?: readonly string[];
   readonly bulk?: BulkResult;
   readonly latency?: readonly LatencyResult[];
 }

@@ -3,8 +3,14 @@
 //   npm run bench -- [--sizes 1000,10000,50000] [--targets auto,ksm-mode,ksm] [--scrapes 20]
 //                    [--rates 200,500,1000] [--patch-seconds 5] [--steady-seconds 15]
 //                    [--probes 200] [--out bench/results/FILE.json] [--cpu-prof DIR]
+//                    [--no-latency] [--entry dist|src] [--node-flags="FLAGS"]
 //
+// cr-exporter runs as the image runs it (bench/shipped.ts): dist/main.js, compiled first, with
+// the Dockerfile ENTRYPOINT's Node flags and ENV. For comparisons only: --entry src runs
+// src/main.ts (type stripping, as in development), --node-flags replaces the entrypoint's flags
+// ("" for none). The JSON record keeps every target's command line.
 // --cpu-prof DIR: the cr-exporter bulk runs write V8 CPU profiles (node --cpu-prof) into DIR.
+// --no-latency: the bulk phase only (start-up, scrapes, memory), no status-change phase.
 //
 // One test cluster (kube-apiserver + etcd on loopback) for the whole run; for each size (smallest
 // first, objects are added, never recreated) every target runs alone: the bulk phase
@@ -27,7 +33,15 @@ import {
   versions,
   writeJson,
 } from "./report.ts";
-import { startTarget, stopAllProcesses, TARGETS, type TargetName, TargetUnavailable } from "./targets.ts";
+import { buildDist } from "./shipped.ts";
+import {
+  type CrExporterLaunch,
+  startTarget,
+  stopAllProcesses,
+  TARGETS,
+  type TargetName,
+  TargetUnavailable,
+} from "./targets.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -40,6 +54,9 @@ const { values: args } = parseArgs({
     probes: { type: "string", default: "200" },
     out: { type: "string" },
     "cpu-prof": { type: "string" },
+    "no-latency": { type: "boolean", default: false },
+    entry: { type: "string", default: "dist" },
+    "node-flags": { type: "string" },
   },
 });
 
@@ -58,6 +75,10 @@ const scrapes = numbers("scrapes", args.scrapes)[0]!;
 const patchSeconds = numbers("patch-seconds", args["patch-seconds"])[0]!;
 const steadySeconds = numbers("steady-seconds", args["steady-seconds"])[0]!;
 const probes = numbers("probes", args.probes)[0]!;
+if (args.entry !== "dist" && args.entry !== "src")
+  throw new Error(`--entry: dist or src, got "${args.entry}"`);
+const nodeFlags = args["node-flags"]?.split(/\s+/).filter((f) => f !== "");
+const launch: CrExporterLaunch = { entry: args.entry, ...(nodeFlags ? { nodeFlags } : {}) };
 const stamp = new Date().toISOString().replace(/[:.]/g, "-");
 const out = args.out ?? join(new URL("results", import.meta.url).pathname, `bench-${stamp}.json`);
 
@@ -84,7 +105,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const)
 
 /** The latency phase for one target: its own process watching only the Probe kind. */
 async function latencyPhase(name: TargetName, state: ProbeState) {
-  const target = await startTarget(name, cluster!.kubeconfigPath, "probe");
+  const target = await startTarget(name, cluster!.kubeconfigPath, "probe", { launch });
   let observer: Observer | undefined;
   try {
     observer = await Observer.start(cluster!.kubeconfigPath, target.port, target.spec.probeFamily);
@@ -110,7 +131,10 @@ async function latencyPhase(name: TargetName, state: ProbeState) {
 async function runTarget(name: TargetName, objects: number, state: ProbeState): Promise<TargetResult> {
   let target: Awaited<ReturnType<typeof startTarget>>;
   try {
-    target = await startTarget(name, cluster!.kubeconfigPath, "bulk", args["cpu-prof"]);
+    target = await startTarget(name, cluster!.kubeconfigPath, "bulk", {
+      launch,
+      ...(args["cpu-prof"] ? { cpuProfileDir: args["cpu-prof"] } : {}),
+    });
   } catch (err) {
     if (err instanceof TargetUnavailable) {
       say(`  ${err.message}`);
@@ -118,6 +142,7 @@ async function runTarget(name: TargetName, objects: number, state: ProbeState): 
     }
     throw err;
   }
+  const commandLine = target.commandLine;
   let bulk: Awaited<ReturnType<typeof measureBulk>>;
   try {
     bulk = await measureBulk(target, { objects, scrapes, steadySeconds, timeoutMs: 15 * 60_000 });
@@ -127,8 +152,9 @@ async function runTarget(name: TargetName, objects: number, state: ProbeState): 
   say(
     `  ${name}: ready ${bulk.readySeconds.toFixed(2)} s, ${bulk.series} series, scrape p50 ${bulk.plain.p50Ms.toFixed(0)} ms, RSS ${(bulk.steadyRssBytes / 2 ** 20).toFixed(0)} MiB`,
   );
+  if (args["no-latency"]) return { available: true, commandLine, bulk };
   const latency = await latencyPhase(name, state);
-  return { available: true, bulk, latency };
+  return { available: true, commandLine, bulk, latency };
 }
 
 async function main(): Promise<void> {
@@ -137,7 +163,17 @@ async function main(): Promise<void> {
     startedAt: new Date().toISOString(),
     machine: machineInfo(),
     versions: versions(),
-    options: { sizes, targets, scrapes, rates, patchSeconds, steadySeconds, probes },
+    options: {
+      sizes,
+      targets,
+      scrapes,
+      rates: args["no-latency"] ? [] : rates,
+      patchSeconds,
+      steadySeconds,
+      probes,
+      entry: args.entry,
+      nodeFlags: nodeFlags ?? null,
+    },
     method: {
       creation: "bulk kinds have no /status subresource: one POST per object carries its status",
       ready:
@@ -149,6 +185,10 @@ async function main(): Promise<void> {
     },
     sizes: [] as SizeResult[],
   };
+  if (args.entry === "dist" && targets.some((t) => t !== "ksm")) {
+    say("building dist/ (node scripts/build.ts), as the image's build stage does");
+    buildDist();
+  }
   cluster = await startCluster();
   const pids = cluster.pids();
   say(`started kube-apiserver pid ${pids.apiserver} etcd pid ${pids.etcd}`);
@@ -170,7 +210,12 @@ async function main(): Promise<void> {
       say(`${name} with ${objects} objects`);
       results[name] = await runTarget(name, objects, state);
     }
-    const size: SizeResult = { objects, creation, targets: results, figures: figuresOf(results, rates) };
+    const size: SizeResult = {
+      objects,
+      creation,
+      targets: results,
+      figures: figuresOf(results, args["no-latency"] ? [] : rates),
+    };
     record.sizes.push(size);
     writeJson(out, record);
     console.log(`\n${formatTable(size)}\n`);

@@ -9,6 +9,7 @@ import { freePorts } from "../test/cluster/cluster.ts";
 import { startProcess } from "../test/helpers/exporter.ts";
 import { kubeStateMetricsCommand } from "../test/helpers/kube-state-metrics.ts";
 import { BENCH_GROUP, PROBE_GROUP } from "./objects.ts";
+import { shippedCommand } from "./shipped.ts";
 
 export const TARGETS = ["auto", "ksm-mode", "ksm"] as const;
 export type TargetName = (typeof TARGETS)[number];
@@ -55,7 +56,41 @@ export const SPECS: Record<TargetName, TargetSpec> = {
 
 export const KSM_CONFIG = new URL("ksm-crs.yaml", import.meta.url).pathname;
 export const KSM_PROBE_CONFIG = new URL("ksm-crs-probe.yaml", import.meta.url).pathname;
-const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
+const ROOT = new URL("..", import.meta.url).pathname;
+
+/**
+ * How cr-exporter is started. By default what the image runs (bench/shipped.ts: dist/main.js
+ * with the entrypoint's Node flags and the image's ENV). For comparisons only: `entry: "src"`
+ * runs src/main.ts as in development, `root` another checkout's dist/ (built there), and
+ * `nodeFlags` replaces the entrypoint's flags.
+ */
+export interface CrExporterLaunch {
+  readonly entry?: "dist" | "src";
+  readonly root?: string;
+  readonly nodeFlags?: readonly string[];
+}
+
+/** The command and environment cr-exporter is started with, before its own flags. */
+export function crExporterCommand(launch: CrExporterLaunch = {}): {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+} {
+  const shipped = shippedCommand();
+  const root = launch.root?.replace(/\/?$/, "/");
+  const script =
+    launch.entry === "src"
+      ? `${root ?? ROOT}src/main.ts`
+      : root
+        ? `${root}dist/main.js`
+        : shipped.args.at(-1)!;
+  const flags = launch.nodeFlags ?? shipped.args.slice(0, -1);
+  return {
+    command: shipped.command,
+    args: [...flags, script],
+    env: launch.entry === "src" ? {} : shipped.env,
+  };
+}
 
 /** The target cannot run in this checkout (cr-exporter's ksm mode before it is wired in). */
 export class TargetUnavailable extends Error {}
@@ -65,6 +100,8 @@ export interface RunningTarget {
   readonly pid: number;
   readonly port: number;
   readonly telemetryPort: number;
+  /** The process's command line as the kernel has it (/proc/<pid>/cmdline), read once it serves. */
+  readonly commandLine: readonly string[];
   /** performance.now() just before the process was spawned. */
   readonly startedAt: number;
   /** Whether the process has exited (a crash during a measurement). */
@@ -89,7 +126,7 @@ export async function startTarget(
   name: TargetName,
   kubeconfig: string,
   workload: Workload,
-  cpuProfileDir?: string,
+  options: { cpuProfileDir?: string; launch?: CrExporterLaunch } = {},
 ): Promise<RunningTarget> {
   const spec = SPECS[name];
   const [port, telemetryPort] = (await freePorts(2)) as [number, number];
@@ -97,7 +134,7 @@ export async function startTarget(
   const target =
     name === "ksm"
       ? startKsm(spec, kubeconfig, config, port, telemetryPort)
-      : await startCrExporter(spec, kubeconfig, workload, config, port, telemetryPort, cpuProfileDir);
+      : await startCrExporter(spec, kubeconfig, workload, config, port, telemetryPort, options);
   running.add(target);
   // The smoke test reads these lines to check that nothing outlives the run.
   process.stderr.write(`bench: started ${spec.title} (${workload}) pid ${target.pid}\n`);
@@ -111,10 +148,11 @@ async function startCrExporter(
   config: string,
   port: number,
   telemetryPort: number,
-  cpuProfileDir: string | undefined,
+  { cpuProfileDir, launch }: { cpuProfileDir?: string; launch?: CrExporterLaunch },
 ): Promise<RunningTarget> {
+  const base = crExporterCommand(launch);
   const argv = [
-    MAIN,
+    ...base.args,
     "--kubeconfig",
     kubeconfig,
     "--include-groups",
@@ -133,10 +171,12 @@ async function startCrExporter(
   let exporter: Awaited<ReturnType<typeof startProcess>>;
   try {
     // --cpu-prof writes a V8 profile of the whole run when the process exits (SIGTERM → exit 0).
-    const env = cpuProfileDir
-      ? { ...process.env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${cpuProfileDir}` }
-      : process.env;
-    exporter = await startProcess(process.execPath, argv, env);
+    const env = {
+      ...process.env,
+      ...base.env,
+      ...(cpuProfileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${cpuProfileDir}` } : {}),
+    };
+    exporter = await startProcess(base.command, argv, env);
   } catch (err) {
     const message = (err as Error).message;
     if (message.includes("not wired in yet")) throw new TargetUnavailable(`${spec.title}: not available`);
@@ -148,6 +188,7 @@ async function startCrExporter(
     pid: exporter.pid,
     port: exporter.port,
     telemetryPort: exporter.telemetryPort,
+    commandLine: commandLineOf(exporter.pid),
     startedAt,
     exited: () => exited || !processAlive(exporter.pid),
     log: () => `${exporter.stderr()}${exporter.logs.map((l) => JSON.stringify(l)).join("\n")}`.slice(-4000),
@@ -158,6 +199,10 @@ async function startCrExporter(
     },
   };
   return target;
+}
+
+function commandLineOf(pid: number): string[] {
+  return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(0, -1);
 }
 
 function processAlive(pid: number): boolean {
@@ -191,6 +236,7 @@ function startKsm(
     pid: child.pid!,
     port,
     telemetryPort,
+    commandLine: [ksm.command, ...ksm.args],
     startedAt,
     exited: () => child.exitCode !== null || child.signalCode !== null,
     log: () => text.slice(-4000),

@@ -1,6 +1,7 @@
 // The benchmark harness (npm run bench) at a tiny size, so it cannot rot: it runs end to end on a
 // real cluster, every target it can run reaches ready and is measured, the JSON record holds
-// every figure as a finite number, and no process it started outlives it (also after Ctrl-C).
+// every figure as a finite number, cr-exporter runs with the image's command (the Dockerfile's
+// ENTRYPOINT), and no process it started outlives it (also after Ctrl-C).
 // No timing is asserted: figures at 30 objects on a shared machine mean nothing.
 
 import assert from "node:assert/strict";
@@ -10,9 +11,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import type { SizeResult } from "../../bench/report.ts";
+import { readDockerfile } from "../helpers/dockerfile.ts";
 import { eventually } from "../helpers/wait.ts";
 
-const RUN = new URL("../../bench/run.ts", import.meta.url).pathname;
+const ROOT = new URL("../..", import.meta.url).pathname;
+const RUN = join(ROOT, "bench/run.ts");
 const OBJECTS = 30;
 
 interface Bench {
@@ -113,6 +116,19 @@ describe("bench harness (smoke)", { timeout: 150_000 }, () => {
     }
     if (ksmMode.available) assert.equal(ksmMode.bulk!.series, ksm.bulk!.series, "same config, same series");
     else assert.match(ksmMode.note ?? "", /not available/);
+
+    // cr-exporter ran as the image runs it: the Dockerfile's ENTRYPOINT (its Node flags, then
+    // the bundle), mapped onto this checkout, then the exporter's own flags.
+    const runtime = readDockerfile(join(ROOT, "Dockerfile")).stages.at(-1)!;
+    const entrypoint = JSON.parse(
+      runtime.instructions.find((i) => i.keyword === "ENTRYPOINT")!.args,
+    ) as string[];
+    const expected = [process.execPath, ...entrypoint.slice(1, -1), join(ROOT, "dist/main.js")];
+    for (const name of ["auto", "ksm-mode"] as const) {
+      const commandLine = size!.targets[name]!.commandLine!;
+      assert.deepEqual(commandLine.slice(0, expected.length), expected, `${name}: ${commandLine.join(" ")}`);
+      assert.equal(commandLine[expected.length], "--kubeconfig", `${name}: the exporter's flags follow`);
+    }
 
     assert.ok(size!.figures.length > 20);
     for (const figure of size!.figures) {
