@@ -221,8 +221,13 @@ describe("healthRules: validation names the field and the expression", () => {
 describe("built-in rules", () => {
   it("cover at least 15 kinds and all compile", () => {
     assert.ok(Object.keys(BUILTIN_HEALTH_RULES).length >= 15);
-    // compileHealthRules compiles the built-in set; a broken one would throw here.
-    compileHealthRules(undefined);
+    // A kind's built-in rules compile on its first forKind(); a broken one would throw here.
+    const set = compileHealthRules(undefined);
+    for (const key of Object.keys(BUILTIN_HEALTH_RULES)) {
+      const dot = key.indexOf(".");
+      const health = set.forKind({ kind: key.slice(0, dot), group: key.slice(dot + 1), plural: "unused" });
+      assert.ok(health.assess, key);
+    }
   });
 
   it("never error at runtime, whatever the status looks like", () => {
