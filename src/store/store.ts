@@ -56,50 +56,119 @@ export interface SnapshotFamily {
   readonly segments: readonly SegmentView[];
 }
 
-/** A segment's texts joined into chunks, their UTF-8 size, and their compressed forms once a gzip scrape made them. */
+/**
+ * Texts of a segment joined into chunks, their UTF-8 size, and their compressed forms once a
+ * gzip scrape made them. Never changed once made (a scrape in flight may hold it): growing it
+ * makes a new one.
+ */
 interface Joined {
   readonly chunks: readonly string[];
   readonly bytes: number;
+  /** Filled by the first gzip scrape that writes each chunk: a write-once cache, not a change. */
   readonly deflated: Array<DeflatedPiece | undefined>;
 }
 
+const NOTHING_JOINED: Joined = { chunks: [], bytes: 0, deflated: [] };
+
 /**
- * The texts of one family in one kind (uid → text), and their concatenation once a scrape has
- * built it. Most objects do not change between two scrapes, so most segments are written from
- * the chunks the previous scrape joined: no join, no UTF-8 size count, no garbage. Any change
- * to the segment drops the chunks; the next scrape joins again.
+ * The texts of one family in one kind (key → text), kept as chunks: the texts in Map order,
+ * joined about CHUNK_CHARS at a time, each stored text re-pointed into its chunk (a substring,
+ * which V8 makes a slice of the chunk), so the chunks cost no memory beyond the texts and a
+ * scrape writes them as they are: no join, no UTF-8 size count, no garbage.
+ *
+ * `joined` holds the first texts; `tail` the keys added after them, in order. A new key (an
+ * object seen for the first time: the whole initial LIST) goes to the tail, and a full tail is
+ * joined there and then, so the texts of a big LIST are chunked as they arrive and do not all
+ * wait, and die, at the first scrape (which used to double the heap's peak; docs/performance.md).
+ * A text that changes in place, or a delete, drops the chunks; the next scrape joins the segment
+ * again. A text stored again unchanged changes nothing.
  */
 class Segment {
   readonly texts = new Map<string, string>();
   /** Bumped by every change, so a scrape can tell whether what it joined is still current. */
   version = 0;
-  joined: Joined | undefined;
+  /** The first texts (Map order) as chunks; undefined after a change in place or a delete. */
+  joined: Joined | undefined = NOTHING_JOINED;
+  /** Keys after those of `joined`, in Map order (unused while `joined` is undefined). */
+  tail: string[] = [];
+  private tailChars = 0;
 
-  set(uid: string, text: string): void {
-    this.texts.set(uid, text);
-    this.changed();
+  set(key: string, text: string): void {
+    const old = this.texts.get(key);
+    if (old === text) return;
+    this.texts.set(key, text);
+    this.version++;
+    if (old !== undefined) {
+      this.dropJoined();
+      return;
+    }
+    if (!this.joined) return;
+    this.tail.push(key);
+    this.tailChars += text.length;
+    if (this.tailChars >= CHUNK_CHARS) this.joinTail();
   }
 
-  delete(uid: string): void {
-    if (this.texts.delete(uid)) this.changed();
+  delete(key: string): void {
+    if (!this.texts.delete(key)) return;
+    this.version++;
+    this.dropJoined();
   }
 
   view(): SegmentView {
+    const joined = this.joined;
+    const keys = joined ? this.tail.slice() : [...this.texts.keys()];
     return new SegmentView(
       this,
       this.version,
-      this.joined,
-      this.joined ? undefined : [...this.texts.values()],
+      joined,
+      keys,
+      keys.map((k) => this.texts.get(k)!),
     );
   }
 
-  private changed(): void {
-    this.version++;
+  /** @internal the tail, as of `version`, was joined into `built`: append it to `joined`. */
+  extend(version: number, built: Joined): void {
+    if (version !== this.version) return;
+    const base = this.joined ?? NOTHING_JOINED;
+    this.joined = {
+      chunks: [...base.chunks, ...built.chunks],
+      bytes: base.bytes + built.bytes,
+      deflated: [...base.deflated, ...built.deflated],
+    };
+    this.tail = [];
+    this.tailChars = 0;
+  }
+
+  private joinTail(): void {
+    const keys = this.tail;
+    const parts = keys.map((k) => this.texts.get(k)!);
+    const chunk = parts.join("");
+    this.repoint(keys, parts, chunk);
+    this.extend(this.version, {
+      chunks: [chunk],
+      bytes: Buffer.byteLength(chunk, "utf8"),
+      deflated: [undefined],
+    });
+  }
+
+  /** @internal store each of `keys` as its slice of `chunk` (the `parts` joined, in order). */
+  repoint(keys: readonly string[], parts: readonly string[], chunk: string): void {
+    let offset = 0;
+    for (let i = 0; i < keys.length; i++) {
+      const length = parts[i]!.length;
+      this.texts.set(keys[i]!, chunk.slice(offset, offset + length));
+      offset += length;
+    }
+  }
+
+  private dropJoined(): void {
     this.joined = undefined;
+    this.tail = [];
+    this.tailChars = 0;
   }
 }
 
-/** What one scrape writes of a segment: its joined chunks, or the texts it had at snapshot time. */
+/** What one scrape writes of a segment: its joined chunks, then the texts not joined yet at snapshot time. */
 export class SegmentView {
   /** UTF-8 size of what chunks() yielded, once it is done. */
   bytes = 0;
@@ -107,34 +176,37 @@ export class SegmentView {
   private readonly segment: Segment;
   private readonly version: number;
   private readonly joined: Joined | undefined;
-  private readonly texts: readonly string[] | undefined;
+  private readonly keys: readonly string[];
+  private readonly texts: readonly string[];
 
   constructor(
     segment: Segment,
     version: number,
     joined: Joined | undefined,
-    texts: readonly string[] | undefined,
+    keys: readonly string[],
+    texts: readonly string[],
   ) {
     this.segment = segment;
     this.version = version;
     this.joined = joined;
+    this.keys = keys;
     this.texts = texts;
   }
 
   /**
    * The segment as chunks of whole texts (about CHUNK_CHARS each; a longer text alone), or, for
-   * a gzip scrape (`deflate`), chunks of at least MIN_DEFLATED_CHARS as compressed pieces. When
-   * they have to be joined and the segment is still as it was at snapshot time, the chunks (and
-   * pieces) are kept for the next scrape and every stored text is re-pointed into its chunk (a
-   * substring: V8 makes it a slice of the chunk), so keeping them does not double the memory.
-   * Both happen chunk by chunk, between the scrape's yields to the event loop; a change in
+   * a gzip scrape (`deflate`), chunks of at least MIN_DEFLATED_CHARS as compressed pieces. The
+   * texts not joined at snapshot time are joined here; if the segment is still as it was then,
+   * the new chunks (and pieces) are kept for the next scrape and their texts re-pointed into
+   * them. Both happen chunk by chunk, between the scrape's yields to the event loop; a change in
    * between stops them, and a re-pointed text is equal to the one it replaced, so stopping
    * half-way is safe. Compressed pieces of kept chunks are made by the first gzip scrape that
-   * needs them.
+   * needs them (a piece is a write-once cache slot of the kept chunk).
    */
   *chunks(deflate = false): Generator<string | DeflatedPiece> {
+    let bytes = 0;
     if (this.joined) {
-      this.bytes = this.joined.bytes;
+      bytes = this.joined.bytes;
       const { chunks, deflated } = this.joined;
       for (let i = 0; i < chunks.length; i++) {
         const chunk = chunks[i]!;
@@ -149,35 +221,30 @@ export class SegmentView {
         }
         yield piece;
       }
-      return;
     }
-    const texts = this.texts!;
-    const stored = this.segment.texts.entries();
+    const texts = this.texts;
     const built: string[] = [];
     const deflated: Array<DeflatedPiece | undefined> = [];
-    let bytes = 0;
+    let builtBytes = 0;
     for (let start = 0; start < texts.length; ) {
       let end = start + 1;
       let size = texts[start]!.length;
       while (end < texts.length && size + texts[end]!.length <= CHUNK_CHARS) size += texts[end++]!.length;
       const chunk = end - start === 1 ? texts[start]! : texts.slice(start, end).join("");
       const piece = deflate && chunk.length >= MIN_DEFLATED_CHARS ? deflateText(chunk) : undefined;
-      bytes += piece ? piece.bytes : Buffer.byteLength(chunk, "utf8"); // compressing encoded it already
+      const chunkBytes = piece ? piece.bytes : Buffer.byteLength(chunk, "utf8"); // compressing encoded it already
+      builtBytes += chunkBytes;
       if (this.current()) {
         built.push(chunk);
         deflated.push(piece);
-        let offset = 0;
-        for (let i = start; i < end; i++) {
-          const [uid, text] = stored.next().value!;
-          this.segment.texts.set(uid, chunk.slice(offset, offset + text.length));
-          offset += text.length;
-        }
+        this.segment.repoint(this.keys.slice(start, end), texts.slice(start, end), chunk);
       }
       start = end;
       yield piece ?? chunk;
     }
-    this.bytes = bytes;
-    if (this.current()) this.segment.joined = { chunks: built, bytes, deflated };
+    this.bytes = bytes + builtBytes;
+    if (texts.length > 0 && this.current())
+      this.segment.extend(this.version, { chunks: built, bytes: builtBytes, deflated });
   }
 
   private current(): boolean {

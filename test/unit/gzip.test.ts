@@ -155,6 +155,26 @@ describe("gzip scrapes reuse the store's compressed chunks", () => {
     }
   });
 
+  it("objects added after a scrape, or stored again unchanged, keep the compressed pieces already made", () => {
+    const store = new MetricStore();
+    const kind = store.kind("a.g");
+    for (let i = 0; i < 5000; i++) kind.upsert(`u${i}`, [gauge(i, 1)], undefined);
+    const pieces = collect(store).filter((item): item is DeflatedPiece => typeof item !== "string");
+    assert.ok(pieces.length > 3);
+
+    kind.upsert("u10", [gauge(10, 1)], undefined); // the same text again
+    for (let i = 5000; i < 5050; i++) kind.upsert(`u${i}`, [gauge(i, 2)], undefined); // new objects
+    const next = collect(store);
+    assert.equal(assemble(next), plain(store));
+    assert.match(plain(store), /f\{n="5049",pad="x+"\} 2\n/);
+    const nextPieces = next.filter((item): item is DeflatedPiece => typeof item !== "string");
+    assert.deepEqual(
+      pieces.map((p, i) => p === nextPieces[i]),
+      pieces.map(() => true),
+      "the earlier chunks were not joined or compressed again",
+    );
+  });
+
   it("the second gzip scrape writes the same pieces; a change compresses its segment again, once", () => {
     const store = new MetricStore();
     const kind = store.kind("a.g");

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import fc from "fast-check";
 import { renderScrape } from "../../src/http/scrape.ts";
 import type { FamilySamples } from "../../src/mapping/types.ts";
 import { MetricStore } from "../../src/store/store.ts";
@@ -262,6 +263,83 @@ describe("joined segments kept between scrapes", () => {
       for (; !next.done; next = generator.next()) parts.push(next.value);
       assert.equal(next.value, Buffer.byteLength(parts.join("")), format);
     }
+  });
+});
+
+describe("the store against a model (random sequences of changes and scrapes)", () => {
+  // What a scrape must write: every key's current text, in the order keys were first stored
+  // (a Map's order: an update keeps the place, a delete and re-add moves to the end).
+  type Op =
+    | { op: "upsert"; key: number; value: number; pad: number }
+    | { op: "delete"; key: number }
+    | { op: "scrape" }
+    | { op: "interrupted scrape"; key: number; value: number }
+    | { op: "abandoned scrape" };
+  const text = (key: number, value: number, pad: number) =>
+    `f{k="${key}",pad="${"x".repeat(pad)}"} ${value}\n`;
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    {
+      weight: 6,
+      arbitrary: fc.record({
+        op: fc.constant("upsert" as const),
+        key: fc.nat(400),
+        value: fc.nat(3),
+        pad: fc.integer({ min: 0, max: 600 }),
+      }),
+    },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant("delete" as const), key: fc.nat(400) }) },
+    { weight: 1, arbitrary: fc.constant({ op: "scrape" as const }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        op: fc.constant("interrupted scrape" as const),
+        key: fc.nat(400),
+        value: fc.nat(3),
+      }),
+    },
+    { weight: 1, arbitrary: fc.constant({ op: "abandoned scrape" as const }) },
+  );
+
+  it("every scrape writes exactly the model's texts, in the model's order", () => {
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 400 }), (ops) => {
+        const store = new MetricStore();
+        const kind = store.kind("a.g");
+        const model = new Map<string, string>();
+        const expected = () =>
+          model.size === 0 ? "" : `# HELP f help of f\n# TYPE f gauge\n${[...model.values()].join("")}`;
+        const upsert = (key: number, value: number, pad: number) => {
+          const t = text(key, value, pad);
+          kind.upsert(`u${key}`, [gauge("f", t)], undefined);
+          model.set(`u${key}`, t);
+        };
+        for (const o of ops) {
+          if (o.op === "upsert") upsert(o.key, o.value, o.pad);
+          else if (o.op === "delete") {
+            kind.delete(`u${o.key}`);
+            model.delete(`u${o.key}`);
+          } else if (o.op === "scrape") assert.equal(scrape(store), expected());
+          else if (o.op === "abandoned scrape") {
+            const generator = renderScrape(store.snapshot(), "text");
+            generator.next();
+            generator.return(0);
+          } else {
+            // A change lands while a scrape is being written: that scrape writes its snapshot.
+            const before = expected();
+            const generator = renderScrape(store.snapshot(), "text");
+            let out = "";
+            let next = generator.next();
+            if (!next.done) out += next.value;
+            upsert(o.key, o.value, 10);
+            for (next = generator.next(); !next.done; next = generator.next()) out += next.value;
+            assert.equal(out, before);
+          }
+        }
+        assert.equal(scrape(store), expected());
+        assert.equal(scrape(store), expected(), "and again, from what the last scrape kept");
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 
