@@ -1,5 +1,6 @@
-// The metric store: for every watched kind, uid → pre-rendered sample text per family.
-// Render on event (the mapper does it), concatenate on scrape (snapshot() + the HTTP layer).
+// The metric store: for every watched kind, object (namespace/name) → pre-rendered sample text
+// per family, kept joined in chunks. Render on event (the mapper does it), concatenate on scrape
+// (snapshot() + the HTTP layer).
 // Whole objects are never kept here, only their rendered text and a small mapper state.
 
 import type { FamilyMeta, FamilySamples, ObjectState } from "../mapping/types.ts";
