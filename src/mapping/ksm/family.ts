@@ -56,9 +56,31 @@ function merged<T>(...lists: Array<Entries<T>>): Array<[string, T]> {
   return [...out];
 }
 
+const byName = ([a]: readonly [string, string], [b]: readonly [string, string]) =>
+  a < b ? -1 : a > b ? 1 : 0;
+
 /** Sorted `[name, value]` pairs: ksm sorts label names. */
 function sortedPairs(labels: LabelMap): Array<[string, string]> {
-  return [...labels.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return [...labels.entries()].sort(byName);
+}
+
+/**
+ * `own` over `base` (own wins), sorted by name, as sortedPairs of the two merged would give, from
+ * `base` sorted once per object: a sample has a few labels of its own and the object's many.
+ */
+function sortedOver(
+  own: LabelMap,
+  base: ReadonlyArray<readonly [string, string]>,
+): Array<readonly [string, string]> {
+  const mine = own.size === 0 ? [] : sortedPairs(own);
+  const out: Array<readonly [string, string]> = [];
+  let i = 0;
+  for (const pair of base) {
+    while (i < mine.length && mine[i]![0] < pair[0]) out.push(mine[i++]!);
+    if (!own.has(pair[0])) out.push(pair);
+  }
+  while (i < mine.length) out.push(mine[i++]!);
+  return out;
 }
 
 export class CompiledFamily {
@@ -123,10 +145,10 @@ export class CompiledFamily {
     // The rendered label list is the series identity: ksm would write the same series twice;
     // a scrape must not contain duplicates.
     const lines = new SampleLines(this.meta.name);
+    const sortedBase = sortedPairs(base);
     let duplicates = 0;
     for (const v of values) {
-      for (const [k, value] of base) if (!v.labels.has(k)) v.labels.set(k, value);
-      if (!lines.add(renderLabelPairs(sortedPairs(v.labels)), v.value)) duplicates++;
+      if (!lines.add(renderLabelPairs(sortedOver(v.labels, sortedBase)), v.value)) duplicates++;
     }
     return { text: lines.text, series: lines.series, duplicates };
   }
