@@ -81,9 +81,23 @@ describe("package: the image's runtime layout without Docker", { timeout: 600_00
   /** The ENTRYPOINT's script in the unpacked app. */
   const SCRIPT = () => join(app, relative(IMAGE_APP_DIR, ENTRYPOINT.at(-1)!));
 
-  /** The packaged exporter started as the image starts it (ENTRYPOINT + the pod's args). */
-  function spawnPackaged(args: string[]) {
+  /**
+   * The packaged exporter started as the image starts it (ENTRYPOINT + the pod's args) on the
+   * packaged examples, on loopback.
+   */
+  function spawnPackaged(port: number, telemetryPort: number, extra: string[] = []) {
     let text = "";
+    const args = [
+      "--from-files",
+      join(app, "examples"),
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--telemetry-port",
+      String(telemetryPort),
+      ...extra,
+    ];
     const child: ChildProcess = spawn(process.execPath, [...NODE_FLAGS, SCRIPT(), ...args], {
       cwd: app, // the image's WORKDIR
       // As in the pod: no kubeconfig, no home directory to write to.
@@ -176,16 +190,7 @@ describe("package: the image's runtime layout without Docker", { timeout: 600_00
   it("serves the examples' metrics, probes and self-metrics, writes nothing, and exits 0 on SIGTERM", async () => {
     const [port, telemetryPort] = (await freePorts(2)) as [number, number];
     const before = snapshot(app);
-    const { child, output, exited } = spawnPackaged([
-      "--from-files",
-      join(app, "examples"),
-      "--host",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--telemetry-port",
-      String(telemetryPort),
-    ]);
+    const { child, output, exited } = spawnPackaged(port, telemetryPort);
     try {
       await eventually(
         "the packaged exporter ready",
@@ -233,18 +238,7 @@ describe("package: the image's runtime layout without Docker", { timeout: 600_00
     const [port, telemetryPort] = (await freePorts(2)) as [number, number];
     const webConfig = join(tmp, "web.yml");
     writeFileSync(webConfig, `basic_auth_users:\n  prometheus: "${bcrypt.hashSync("s3cret", 4)}"\n`);
-    const { child, output, exited } = spawnPackaged([
-      "--from-files",
-      join(app, "examples"),
-      "--host",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--telemetry-port",
-      String(telemetryPort),
-      "--web-config-file",
-      webConfig,
-    ]);
+    const { child, output, exited } = spawnPackaged(port, telemetryPort, ["--web-config-file", webConfig]);
     try {
       const url = `http://127.0.0.1:${port}/metrics`;
       const basic = (password: string) => ({
