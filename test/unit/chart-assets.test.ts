@@ -175,4 +175,43 @@ describe("chart values follow the exporter", () => {
     assert.equal(schema.$schema, "http://json-schema.org/draft-07/schema#");
     assert.equal(schema.additionalProperties, false);
   });
+
+  it("default resources: the limit is the sizing table's up to 10,000 objects, the request above its 1,000-object RSS", () => {
+    const readme = readFileSync(join(CHART, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("### Sizing"));
+    const rows = new Map<string, string[]>();
+    for (const line of section.split("\n").slice(0, 40)) {
+      const cells = line.split("|").map((c) => c.trim());
+      if (/^[\d,]+$/.test(cells[1] ?? "")) rows.set(cells[1]!, cells.slice(2, -1));
+    }
+    assert.ok(rows.has("1,000") && rows.has("10,000") && rows.has("50,000"), [...rows.keys()].join(" "));
+    const values = parseYaml(readFileSync(join(CHART, "values.yaml"), "utf8")) as {
+      resources: { requests: { memory: string }; limits: { memory: string } };
+    };
+    const mib = (q: string) => {
+      const m = /^(\d+)(Mi|Gi)$/.exec(q);
+      assert.ok(m, `a Mi or Gi quantity: ${q}`);
+      return Number(m[1]) * (m[2] === "Gi" ? 1024 : 1);
+    };
+    const [, , , limitAt10k] = rows.get("10,000")!;
+    assert.equal(values.resources.limits.memory, limitAt10k?.replaceAll("`", ""));
+    const steadyAt1k = Number(/^(\d+)/.exec(rows.get("1,000")![1] ?? "")?.[1]);
+    assert.ok(steadyAt1k > 0);
+    assert.ok(mib(values.resources.requests.memory) > steadyAt1k, "the request covers 1,000 objects");
+    for (const [objects, cells] of rows) {
+      const [, steady, request, limit] = cells;
+      const rss = Math.max(
+        ...(steady ?? "")
+          .replace(" MiB", "")
+          .split("/")
+          .map((v) => Number(v.trim())),
+      );
+      assert.ok(mib(request!.replaceAll("`", "")) >= rss, `${objects}: the request covers the steady RSS`);
+      // Node's heap limit is about half the container's: the limit leaves the heap room.
+      assert.ok(
+        mib(limit!.replaceAll("`", "")) >= 1.5 * rss,
+        `${objects}: the limit leaves room over ${rss} MiB`,
+      );
+    }
+  });
 });
