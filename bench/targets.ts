@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { freePorts } from "../test/cluster/cluster.ts";
-import { startProcess } from "../test/helpers/exporter.ts";
+import { processAlive, startProcess } from "../test/helpers/exporter.ts";
 import { kubeStateMetricsCommand } from "../test/helpers/kube-state-metrics.ts";
 import { BENCH_GROUP, PROBE_GROUP } from "./objects.ts";
 import { shippedCommand } from "./shipped.ts";
@@ -203,15 +203,6 @@ async function startCrExporter(
 
 function commandLineOf(pid: number): string[] {
   return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(0, -1);
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function startKsm(

@@ -65,6 +65,16 @@ export function startBehindWebConfig(
   return startTestExporter(undefined, ["--from-files", filesDir, "--web-config-file", path]);
 }
 
+/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function startProcess(
   command: string,
   argv: readonly string[],

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import type { SizeResult } from "../../bench/report.ts";
 import { readDockerfile } from "../helpers/dockerfile.ts";
+import { processAlive } from "../helpers/exporter.ts";
 import { eventually } from "../helpers/wait.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -38,15 +39,6 @@ function startBench(args: string[]): Bench {
 /** Every pid the bench logged as started (the control plane and each exporter). */
 function startedPids(stderr: string): number[] {
   return [...stderr.matchAll(/pid (\d+)/g)].map((m) => Number(m[1]));
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe("bench harness (smoke)", { timeout: 150_000 }, () => {
@@ -140,7 +132,7 @@ describe("bench harness (smoke)", { timeout: 150_000 }, () => {
       }
     }
     for (const pid of startedPids(bench.stderr()))
-      assert.equal(alive(pid), false, `pid ${pid} still running`);
+      assert.equal(processAlive(pid), false, `pid ${pid} still running`);
   });
 
   it("stops every process it started on Ctrl-C", async () => {
@@ -150,9 +142,9 @@ describe("bench harness (smoke)", { timeout: 150_000 }, () => {
     await eventually("an exporter started", () => /started kube-state-metrics/.test(bench.stderr()), 60_000);
     const pids = startedPids(bench.stderr());
     assert.ok(pids.length >= 3, bench.stderr());
-    for (const pid of pids) assert.ok(alive(pid), `pid ${pid} running before the interrupt`);
+    for (const pid of pids) assert.ok(processAlive(pid), `pid ${pid} running before the interrupt`);
     bench.child.kill("SIGINT");
     assert.equal(await bench.exited, 130);
-    for (const pid of pids) assert.equal(alive(pid), false, `pid ${pid} still running`);
+    for (const pid of pids) assert.equal(processAlive(pid), false, `pid ${pid} still running`);
   });
 });

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { ensureTools } from "../cluster/cluster.ts";
+import { processAlive } from "../helpers/exporter.ts";
 import { instantQuery, prometheusAlerts } from "../helpers/prometheus.ts";
 import { eventually } from "../helpers/wait.ts";
 
@@ -67,13 +68,15 @@ async function infoOf(run: DemoRun): Promise<DemoInfo> {
   );
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+/** The demo's exit code, once it has exited (within `timeoutMs`). */
+async function exitCodeOf(run: DemoRun, what: string, timeoutMs: number): Promise<number | null> {
+  const exit = await eventually(
+    what,
+    () => run.child.exitCode !== null && { code: run.child.exitCode },
+    timeoutMs,
+    250,
+  );
+  return exit.code;
 }
 
 async function assertAllGone(info: DemoInfo, run: DemoRun): Promise<void> {
@@ -87,11 +90,11 @@ async function assertAllGone(info: DemoInfo, run: DemoRun): Promise<void> {
   ]);
   await eventually(
     "every process the demo started gone",
-    () => pids.every(([, pid]) => !alive(pid)),
+    () => pids.every(([, pid]) => !processAlive(pid)),
     30_000,
     200,
   ).catch((err) => {
-    const left = pids.filter(([, pid]) => alive(pid)).map(([name, pid]) => `${name}=${pid}`);
+    const left = pids.filter(([, pid]) => processAlive(pid)).map(([name, pid]) => `${name}=${pid}`);
     throw new Error(`${(err as Error).message}: still running ${left.join(", ")}\n${run.output()}`);
   });
 }
@@ -106,7 +109,7 @@ after(async () => {
   for (const run of runs)
     if (existsSync(run.infoFile)) {
       const info = JSON.parse(readFileSync(run.infoFile, "utf8")) as DemoInfo;
-      for (const pid of Object.values(info.pids)) if (alive(pid)) process.kill(pid, "SIGKILL");
+      for (const pid of Object.values(info.pids)) if (processAlive(pid)) process.kill(pid, "SIGKILL");
     }
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
@@ -127,7 +130,8 @@ describe("npm run demo", { timeout: 600_000 }, () => {
       "1",
     ]);
     const info = await infoOf(run);
-    for (const [name, pid] of Object.entries(info.pids)) assert.ok(alive(pid), `${name} (${pid}) runs`);
+    for (const [name, pid] of Object.entries(info.pids))
+      assert.ok(processAlive(pid), `${name} (${pid}) runs`);
     assert.match(run.output(), /every for: shortened to \d+s/, "says that the rules' for: is shortened");
     for (const url of [info.urls.status, info.urls.metrics, info.urls.telemetry, info.urls.alerts])
       assert.match(run.output(), new RegExp(url!.replace(/[.?*+]/g, "\\$&")), `prints ${url}`);
@@ -175,13 +179,7 @@ describe("npm run demo", { timeout: 600_000 }, () => {
     );
 
     run.child.kill("SIGTERM"); // npm passes it on to the demo
-    const exit = await eventually(
-      "the demo exits",
-      () => run.child.exitCode !== null && { code: run.child.exitCode },
-      60_000,
-      200,
-    );
-    assert.equal(exit.code, 0, run.output());
+    assert.equal(await exitCodeOf(run, "the demo exits", 60_000), 0, run.output());
     assert.match(run.output(), /stopping \(SIGTERM\)/);
     assert.match(run.output(), /stopped everything it started/);
     await assertAllGone(info, run);
@@ -208,13 +206,7 @@ describe("npm run demo", { timeout: 600_000 }, () => {
         run.output(),
         new RegExp(`port ${busyPort} \\(Prometheus\\) is busy: using ${info.ports.prometheusPort} instead`),
       );
-      const code = await eventually(
-        "the demo stops by itself",
-        () => run.child.exitCode !== null && { code: run.child.exitCode },
-        120_000,
-        250,
-      );
-      assert.equal(code.code, 0, run.output());
+      assert.equal(await exitCodeOf(run, "the demo stops by itself", 120_000), 0, run.output());
       assert.match(run.output(), /stopping \(--duration 3s elapsed\)/);
       await assertAllGone(info, run);
     } finally {

@@ -145,6 +145,20 @@ describe("kube-state-metrics v2.20 CustomResourceStateMetrics compatibility", { 
     await cluster?.stop();
   });
 
+  /** kube-state-metrics and cr-exporter's ksm mode, started together on the same config file. */
+  async function pair(configFile: string): Promise<{ ksm: Ksm; exporter: RunningExporter }> {
+    const [ksm, exporter] = await Promise.all([
+      startKsm(cluster.kubeconfigPath, configFile),
+      startTestExporter(cluster.kubeconfigPath, [
+        "--mode",
+        "ksm",
+        "--custom-resource-state-config-file",
+        configFile,
+      ]),
+    ]);
+    return { ksm, exporter };
+  }
+
   /**
    * Run both exporters on `config`, wait until their series agree (kube-state-metrics
    * discovers CRDs on a 3 s tick), assert they are identical with identical headers, then hand
@@ -157,15 +171,7 @@ describe("kube-state-metrics v2.20 CustomResourceStateMetrics compatibility", { 
   ): Promise<void> {
     const file = new URL(config, CONFIGS).pathname;
     const families = familiesOf(file);
-    const [ksm, exporter] = await Promise.all([
-      startKsm(cluster.kubeconfigPath, file),
-      startTestExporter(cluster.kubeconfigPath, [
-        "--mode",
-        "ksm",
-        "--custom-resource-state-config-file",
-        file,
-      ]),
-    ]);
+    const { ksm, exporter } = await pair(file);
     try {
       let last: { ours: ParsedExposition; ksm: ParsedExposition } | undefined;
       const same = () =>
@@ -491,19 +497,6 @@ describe("kube-state-metrics v2.20 CustomResourceStateMetrics compatibility", { 
     }
 
     const FAMILY = new Set(["kube_customresource_versioned_ready"]);
-
-    async function pair(configFile: string): Promise<{ ksm: Ksm; exporter: RunningExporter }> {
-      const [ksm, exporter] = await Promise.all([
-        startKsm(cluster.kubeconfigPath, configFile),
-        startTestExporter(cluster.kubeconfigPath, [
-          "--mode",
-          "ksm",
-          "--custom-resource-state-config-file",
-          configFile,
-        ]),
-      ]);
-      return { ksm, exporter };
-    }
 
     /** `name{labels} value` lines of the family, from each exporter. */
     async function both(p: {
