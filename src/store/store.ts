@@ -117,14 +117,10 @@ class Segment {
 
   view(): SegmentView {
     const joined = this.joined;
+    // With chunks, only the tail's texts are looked up; without, the Map is read in order.
     const keys = joined ? this.tail.slice() : [...this.texts.keys()];
-    return new SegmentView(
-      this,
-      this.version,
-      joined,
-      keys,
-      keys.map((k) => this.texts.get(k)!),
-    );
+    const texts = joined ? keys.map((k) => this.texts.get(k)!) : [...this.texts.values()];
+    return new SegmentView(this, this.version, joined, keys, texts);
   }
 
   /** @internal the tail, as of `version`, was joined into `built`: append it to `joined`. */
@@ -144,7 +140,7 @@ class Segment {
     const keys = this.tail;
     const parts = keys.map((k) => this.texts.get(k)!);
     const chunk = parts.join("");
-    this.repoint(keys, parts, chunk);
+    this.repoint(keys, parts, 0, keys.length, chunk);
     this.extend(this.version, {
       chunks: [chunk],
       bytes: Buffer.byteLength(chunk, "utf8"),
@@ -152,10 +148,16 @@ class Segment {
     });
   }
 
-  /** @internal store each of `keys` as its slice of `chunk` (the `parts` joined, in order). */
-  repoint(keys: readonly string[], parts: readonly string[], chunk: string): void {
+  /** @internal store each of `keys[start..end)` as its slice of `chunk` (those `parts` joined, in order). */
+  repoint(
+    keys: readonly string[],
+    parts: readonly string[],
+    start: number,
+    end: number,
+    chunk: string,
+  ): void {
     let offset = 0;
-    for (let i = 0; i < keys.length; i++) {
+    for (let i = start; i < end; i++) {
       const length = parts[i]!.length;
       this.texts.set(keys[i]!, chunk.slice(offset, offset + length));
       offset += length;
@@ -238,7 +240,7 @@ export class SegmentView {
       if (this.current()) {
         built.push(chunk);
         deflated.push(piece);
-        this.segment.repoint(this.keys.slice(start, end), texts.slice(start, end), chunk);
+        this.segment.repoint(this.keys, texts, start, end, chunk);
       }
       start = end;
       yield piece ?? chunk;
