@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { autoMapperOptions } from "./config/mapping-options.ts";
 import { helpText, loadOptions, type Options, OptionsError } from "./config/options.ts";
 import { startConfigReload } from "./config/reload.ts";
+import { settleHeapWhenReady } from "./heap-settle.ts";
 import { close, type HttpOptions, listen, metricsApp, type Readiness, telemetryApp } from "./http/server.ts";
 import { loadWebConfig } from "./http/web-config.ts";
 import { KubeClient } from "./kube/client.ts";
@@ -179,16 +180,32 @@ export async function startExporter(
     { port: main.port, telemetryPort: telemetry.port, version: VERSION, mode: options.mode },
     "serving",
   );
+  // Return the heap the first LISTs grew (heap-settle.ts).
+  const stopSettling = settleHeapWhenReady(
+    () => source.ready(),
+    ({ committedBefore, committedAfter, majorGcs, timedOut }) =>
+      log.info(
+        {
+          heapCommittedMiB: { before: mib(committedBefore), after: mib(committedAfter) },
+          majorGcs,
+          timedOut,
+        },
+        "initial sync done: V8's memory reducer ran",
+      ),
+  );
   return {
     port: main.port,
     telemetryPort: telemetry.port,
     async stop() {
       stopWatching();
+      stopSettling();
       await source.stop();
       await Promise.all([close(main.server), close(telemetry.server)]);
     },
   };
 }
+
+const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
 
 /** `cr-exporter explain ...`: what the auto mapper will export (src/explain/); exit 2 on usage errors. */
 async function explainCommand(argv: readonly string[]): Promise<void> {

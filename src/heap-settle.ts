@@ -1,0 +1,97 @@
+// Give back the heap the initial sync grew, once it is over.
+//
+// Listing every kind parses and stores everything at once, and V8 grows the heap for it: at
+// 1,000 bench objects ~45 MiB committed for ~30 MiB live after the first scrapes. V8's memory
+// reducer exists to return such slack (incremental, mostly concurrent mark-compacts that compact
+// and release pages), but it only starts when V8 sees a low allocation rate or is told to favour
+// memory. An idle exporter allocates too little to run the GCs that would update V8's rate, so the
+// reducer's timer finds the start-up rate forever (`--trace-memory-reducer`: "high alloc" every
+// 8 s) and the slack stays for the life of the process.
+//
+// So when the source first reports ready, this turns on V8's --optimize-for-size, under which the
+// reducer runs at its next tick (its timer fires every 8 s), and turns it off again when the
+// reducer's GCs are done (two major GCs, --memory-reducer-gc-count) or a deadline passes, so heap
+// growth and compilation from then on are V8's defaults. Measured at 1,000 objects: committed heap
+// 46 → 30 MiB, RSS 127 → 111 MiB, longest pause 23 ms (docs/performance.md, step 10).
+// v8.setFlagsFromString after start-up is allowed by Node (it runs V8 without frozen flags); a
+// flag V8 did not know would throw, which only means nothing is settled.
+
+import { constants, PerformanceObserver } from "node:perf_hooks";
+import { setFlagsFromString } from "node:v8";
+
+/** What settling did, for the log. */
+export interface HeapSettled {
+  /** V8's committed heap (bytes) when the source became ready and after the reducer's GCs. */
+  readonly committedBefore: number;
+  readonly committedAfter: number;
+  /** Major GCs seen while --optimize-for-size was on. */
+  readonly majorGcs: number;
+  /** Whether it ended on the deadline rather than after the reducer's GCs. */
+  readonly timedOut: boolean;
+}
+
+export interface HeapSettleOptions {
+  /** How often to ask whether the source is ready (ms). */
+  readonly pollMs?: number;
+  /** Turn --optimize-for-size off after this long (ms) even if the reducer has not run twice. */
+  readonly deadlineMs?: number;
+  /** Major GCs to wait for (V8's --memory-reducer-gc-count is 2). */
+  readonly majorGcs?: number;
+}
+
+const committedHeap = (): number => process.memoryUsage().heapTotal;
+
+/**
+ * Once `ready()` first returns true, run V8's memory reducer as described above; `onSettled` gets
+ * what it did. The returned function stops it (and restores the flag if it is on). Its timers do
+ * not keep the process alive.
+ */
+export function settleHeapWhenReady(
+  ready: () => boolean,
+  onSettled: (result: HeapSettled) => void,
+  { pollMs = 1000, deadlineMs = 30_000, majorGcs = 2 }: HeapSettleOptions = {},
+): () => void {
+  let poll: NodeJS.Timeout | undefined;
+  let deadline: NodeJS.Timeout | undefined;
+  let observer: PerformanceObserver | undefined;
+  let on = false;
+
+  const finish = (seen: number, timedOut: boolean, before: number): void => {
+    stop();
+    onSettled({ committedBefore: before, committedAfter: committedHeap(), majorGcs: seen, timedOut });
+  };
+
+  const begin = (): void => {
+    const before = committedHeap();
+    let seen = 0;
+    setFlagsFromString("--optimize-for-size");
+    on = true;
+    observer = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
+        if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) seen++;
+      }
+      if (seen >= majorGcs) finish(seen, false, before);
+    });
+    observer.observe({ entryTypes: ["gc"] });
+    deadline = setTimeout(() => finish(seen, true, before), deadlineMs);
+    deadline.unref();
+  };
+
+  const stop = (): void => {
+    clearInterval(poll);
+    clearTimeout(deadline);
+    observer?.disconnect();
+    observer = undefined;
+    if (on) setFlagsFromString("--no-optimize-for-size");
+    on = false;
+  };
+
+  poll = setInterval(() => {
+    if (!ready()) return;
+    clearInterval(poll);
+    begin();
+  }, pollMs);
+  poll.unref();
+  return stop;
+}
