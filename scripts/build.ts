@@ -12,11 +12,11 @@
 
 import { rmSync } from "node:fs";
 import { build, type Plugin } from "esbuild";
-import { isClientNodeGenIndex } from "../src/kube/client-node-slim.ts";
+import { isClientNodeGenIndex, isClientNodeUndici } from "../src/kube/client-node-slim.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
-/** client-node's generated-code index, resolved as src/kube/client-node-slim.ts says. */
+/** client-node's generated-code index and undici index, resolved as src/kube/client-node-slim.ts says. */
 const slimClientNode: Plugin = {
   name: "client-node-slim",
   setup(b) {
@@ -24,6 +24,9 @@ const slimClientNode: Plugin = {
       isClientNodeGenIndex(args.path, args.importer)
         ? { path: `${ROOT}src/kube/client-node-gen.ts` }
         : undefined,
+    );
+    b.onResolve({ filter: /^undici$/ }, (args) =>
+      isClientNodeUndici(args.path, args.importer) ? { path: `${ROOT}src/kube/undici-slim.ts` } : undefined,
     );
   },
 };

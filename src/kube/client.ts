@@ -2,8 +2,8 @@
 // request authentication and undici, which client-node itself uses). Used for paginated LISTs;
 // watches go through client-node's Watch.
 
-import { type Dispatcher, fetch } from "undici";
 import { HttpMethod, type KubeConfig, RequestContext } from "./client-node.ts";
+import { type Dispatcher, fetch } from "./undici-slim.ts";
 
 /** A non-2xx answer from the API server (or no answer: status 0), with its Status reason. */
 export class KubeApiError extends Error {

@@ -66,9 +66,18 @@ describe("client-node loading", () => {
     );
     const generated = clientNode.filter((u) => /\/dist\/gen\/(index\.js|models\/|apis\/)/.test(u));
     assert.deepEqual(generated, [], "no generated index, model or API module");
+    assert.ok(
+      seen.some((u) => u.endsWith("/src/kube/undici-slim.ts")),
+      "client-node's undici imports resolved to undici-slim.ts",
+    );
+    assert.deepEqual(
+      seen.filter((u) => u.endsWith("/node_modules/undici/index.js")),
+      [],
+      "undici's index not loaded",
+    );
   });
 
-  it("in the bundle: no generated model or API class is bundled", () => {
+  it("in the bundle: no generated model or API class, nor undici's index, is bundled", () => {
     const out = mkdtempSync(join(tmpdir(), "cr-exporter-build-"));
     try {
       execFileSync(process.execPath, [join(ROOT, "scripts/build.ts"), out], { stdio: "pipe" });
@@ -79,6 +88,16 @@ describe("client-node loading", () => {
       assert.ok(has("function createConfiguration("), "createConfiguration is in the bundle");
       for (const generated of ["V1Pod", "CoreV1Api", "ObjectSerializer"])
         assert.ok(!new RegExp(`\\b${generated}\\b`).test(bundle), `${generated} left out`);
+      // esbuild heads each bundled module with its path: undici's fetch and agents, not its index.
+      assert.ok(has("// node_modules/undici/lib/dispatcher/agent.js"), "undici's Agent is in the bundle");
+      assert.ok(has("// node_modules/undici/lib/web/fetch/index.js"), "undici's fetch is in the bundle");
+      for (const unused of [
+        "undici/index.js",
+        "undici/lib/mock/",
+        "undici/lib/web/websocket/",
+        "undici/lib/cache/",
+      ])
+        assert.ok(!has(`// node_modules/${unused}`), `${unused} left out`);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
