@@ -20,6 +20,8 @@ import {
 import type { RunningTarget } from "./targets.ts";
 
 const POLL_MS = 50;
+/** From the last scrape to the start of the steady window (see where it is used). */
+const SETTLE_MS = 12_000;
 
 export interface BulkOptions {
   readonly objects: number;
@@ -36,6 +38,9 @@ export interface BulkResult {
   readonly series: number;
   readonly plain: ScrapeFigures;
   readonly gzip: ScrapeFigures;
+  /** VmRSS 2 s after the last scrape. */
+  readonly afterScrapesRssBytes: number;
+  /** Mean VmRSS over the idle window, which starts SETTLE_MS after the last scrape. */
   readonly steadyRssBytes: number;
   readonly peakRssBytes: number;
   /** CPU used during the idle steady window (no scrapes, no changes). */
@@ -145,8 +150,13 @@ export async function measureBulk(target: RunningTarget, options: BulkOptions): 
     const plain = await figures(false);
     const gzip = await figures(true);
 
-    // Let the last scrape's garbage settle, then sit idle: what the exporter costs between scrapes.
+    // Then sit idle: what the exporter costs between scrapes. RSS 2 s after the last scrape is
+    // recorded too, but the steady window starts only after SETTLE_MS, once the runtimes have put
+    // their start-up and scrape garbage back: V8's memory reducer starts no sooner than 8 s after
+    // a full GC (src/heap-settle.ts), Go's background scavenger returns freed pages over seconds.
     await sleep(2000);
+    const afterScrapesRssBytes = readProc(target.pid).rssBytes;
+    await sleep(SETTLE_MS - 2000);
     const steadyFrom = performance.now();
     const cpuFrom = readProc(target.pid).cpuSeconds;
     await sleep(options.steadySeconds * 1000);
@@ -159,6 +169,7 @@ export async function measureBulk(target: RunningTarget, options: BulkOptions): 
       series,
       plain,
       gzip,
+      afterScrapesRssBytes,
       steadyRssBytes: rss.mean(steadyFrom, performance.now()),
       peakRssBytes: end.hwmBytes,
       steadyCpuSeconds: end.cpuSeconds - cpuFrom,

@@ -72,6 +72,11 @@ function figureDefs(rates: readonly number[]): Array<{ key: string; label: strin
       label: "CPU per scrape gzip (ms)",
       get: bulk((b) => b.gzip.cpuMsPerScrape),
     },
+    {
+      key: "rss_after_scrapes_mib",
+      label: "RSS 2 s after the scrapes (MiB)",
+      get: bulk((b) => b.afterScrapesRssBytes / MiB),
+    },
     { key: "rss_steady_mib", label: "RSS steady (MiB)", get: bulk((b) => b.steadyRssBytes / MiB) },
     { key: "rss_peak_mib", label: "RSS peak (MiB)", get: bulk((b) => b.peakRssBytes / MiB) },
     { key: "steady_cpu_s", label: "CPU in idle window (s)", get: bulk((b) => b.steadyCpuSeconds) },
