@@ -183,14 +183,16 @@ export async function startExporter(
   // Return the heap the first LISTs grew (heap-settle.ts).
   const stopSettling = settleHeapWhenReady(
     () => source.ready(),
-    ({ committedBefore, committedAfter, majorGcs, timedOut }) =>
+    ({ committedBefore, committedAfter, majorGcs, timedOut, skipped }) =>
       log.info(
         {
           heapCommittedMiB: { before: mib(committedBefore), after: mib(committedAfter) },
           majorGcs,
           timedOut,
         },
-        "initial sync done: V8's memory reducer ran",
+        skipped
+          ? "initial sync done: heap left to V8 (too large to compact without a long pause)"
+          : "initial sync done: V8's memory reducer ran",
       ),
   );
   return {

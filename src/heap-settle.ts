@@ -13,6 +13,11 @@
 // reducer's GCs are done (two major GCs, --memory-reducer-gc-count) or a deadline passes, so heap
 // growth and compilation from then on are V8's defaults. Measured at 1,000 objects: committed heap
 // 46 → 30 MiB, RSS 127 → 111 MiB, longest pause 23 ms (docs/performance.md, step 10).
+//
+// Only for a small heap. The reducer's GCs compact, and their final pause grows with what is
+// live: at 50,000 objects (~550 MiB live) it was 56 ms, in the middle of the bench's scrapes, to
+// return 50 of 816 MiB. There the slack is a small part of the footprint and V8's own growth
+// heuristics are left alone: above MAX_COMMITTED_BYTES at ready, nothing is done (and logged so).
 // v8.setFlagsFromString after start-up is allowed by Node (it runs V8 without frozen flags); a
 // flag V8 did not know would throw, which only means nothing is settled.
 
@@ -28,6 +33,8 @@ export interface HeapSettled {
   readonly majorGcs: number;
   /** Whether it ended on the deadline rather than after the reducer's GCs. */
   readonly timedOut: boolean;
+  /** Whether the heap was over `maxCommittedBytes` at ready, so nothing was done. */
+  readonly skipped: boolean;
 }
 
 export interface HeapSettleOptions {
@@ -37,7 +44,15 @@ export interface HeapSettleOptions {
   readonly deadlineMs?: number;
   /** Major GCs to wait for (V8's --memory-reducer-gc-count is 2). */
   readonly majorGcs?: number;
+  /** Leave a heap committed beyond this at ready to V8 (see the file's comment). */
+  readonly maxCommittedBytes?: number;
 }
+
+/**
+ * A few thousand objects' heap: about 45 MiB at 1,000 bench objects in auto mode, 105-160 MiB at
+ * 10,000 (docs/performance.md). The reducer's pause was 23 ms at 30 MiB live, 56 ms at 550.
+ */
+export const MAX_COMMITTED_BYTES = 128 * 2 ** 20;
 
 const committedHeap = (): number => process.memoryUsage().heapTotal;
 
@@ -49,7 +64,12 @@ const committedHeap = (): number => process.memoryUsage().heapTotal;
 export function settleHeapWhenReady(
   ready: () => boolean,
   onSettled: (result: HeapSettled) => void,
-  { pollMs = 1000, deadlineMs = 30_000, majorGcs = 2 }: HeapSettleOptions = {},
+  {
+    pollMs = 1000,
+    deadlineMs = 30_000,
+    majorGcs = 2,
+    maxCommittedBytes = MAX_COMMITTED_BYTES,
+  }: HeapSettleOptions = {},
 ): () => void {
   let poll: NodeJS.Timeout | undefined;
   let deadline: NodeJS.Timeout | undefined;
@@ -58,11 +78,27 @@ export function settleHeapWhenReady(
 
   const finish = (seen: number, timedOut: boolean, before: number): void => {
     stop();
-    onSettled({ committedBefore: before, committedAfter: committedHeap(), majorGcs: seen, timedOut });
+    onSettled({
+      committedBefore: before,
+      committedAfter: committedHeap(),
+      majorGcs: seen,
+      timedOut,
+      skipped: false,
+    });
   };
 
   const begin = (): void => {
     const before = committedHeap();
+    if (before > maxCommittedBytes) {
+      onSettled({
+        committedBefore: before,
+        committedAfter: before,
+        majorGcs: 0,
+        timedOut: false,
+        skipped: true,
+      });
+      return;
+    }
     let seen = 0;
     setFlagsFromString("--optimize-for-size");
     on = true;

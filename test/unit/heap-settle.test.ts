@@ -41,6 +41,7 @@ describe("heap settling", () => {
       setTimeout(() => console.log(JSON.stringify({ settled: false })), 60_000);
     `);
     assert.equal(result.kept, 15);
+    assert.equal(result.skipped, false, JSON.stringify(result));
     assert.equal(result.timedOut, false, `the reducer did not run: ${JSON.stringify(result)}`);
     assert.ok((result.majorGcs as number) >= 2, JSON.stringify(result));
     const before = result.committedBefore as number;
@@ -49,6 +50,20 @@ describe("heap settling", () => {
     assert.ok(after < before, `committed heap did not shrink: ${JSON.stringify(result)}`);
     // Settled: the slack over what is live is small, not the start-up's.
     assert.ok(after - used < (before - used) / 2, JSON.stringify(result));
+  });
+
+  it("leaves a heap larger than the bound to V8: reported as skipped, the flag never set", () => {
+    const result = runChild(`
+      import { settleHeapWhenReady } from ${JSON.stringify(MODULE)};
+      settleHeapWhenReady(() => true, (r) => { console.log(JSON.stringify(r)); process.exit(0); }, {
+        pollMs: 10,
+        maxCommittedBytes: 1024,
+      });
+      setTimeout(() => console.log(JSON.stringify({ settled: false })), 60_000);
+    `);
+    assert.equal(result.skipped, true, JSON.stringify(result));
+    assert.equal(result.majorGcs, 0);
+    assert.equal(result.committedAfter, result.committedBefore);
   });
 
   it("does nothing until the source is ready, and stop() ends it", () => {
