@@ -53,7 +53,10 @@ LABEL org.opencontainers.image.title="cr-exporter" \
       org.opencontainers.image.created="${CREATED}" \
       org.opencontainers.image.base.name="gcr.io/distroless/nodejs24-debian12:nonroot"
 
-ENV NODE_ENV=production
+# MALLOC_ARENA_MAX=2: glibc gives each thread that allocates (V8's compiler and GC workers) an
+# arena of its own, up to 8 per core, and keeps what they freed. Two arenas: at 1,000 objects
+# 17-19 -> 10-13 MiB of malloc'd memory outside V8's heap (docs/performance.md, step 12).
+ENV NODE_ENV=production MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=build --chown=0:0 /app /app
 # nobody:nogroup, numeric so that Kubernetes' runAsNonRoot can verify it.
@@ -65,5 +68,10 @@ EXPOSE 8080 8081
 # to 32 MiB and more. What the exporter keeps lives in the old generation; the young one only
 # holds an event's or a scrape's garbage. Steady RSS at 1,000 objects 183 -> 128 MiB, at 10,000
 # 462 -> 351 MiB, start-up CPU and scrape times unchanged within this VM's noise
-# (docs/performance.md). The bench runs this same command (bench/shipped.ts).
-ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=1", "/app/dist/main.js"]
+# (docs/performance.md).
+# --max-opt=2: V8 optimises hot code up to Maglev, its mid tier, not TurboFan. TurboFan's code
+# and compile zones cost 5-10 MiB of RSS at 1,000 objects (file pages of the Node binary it
+# runs from, malloc'd zones), while the exporter's hot paths are JSON.parse, string joins and
+# zlib, native either way: CPU until ready and scrape times the same or lower at 1,000 and
+# 10,000 objects (docs/performance.md, step 13). The bench runs this same command (bench/shipped.ts).
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=1", "--max-opt=2", "/app/dist/main.js"]
