@@ -69,9 +69,5 @@ EXPOSE 8080 8081
 # holds an event's or a scrape's garbage. Steady RSS at 1,000 objects 183 -> 128 MiB, at 10,000
 # 462 -> 351 MiB, start-up CPU and scrape times unchanged within this VM's noise
 # (docs/performance.md).
-# --max-opt=2: V8 optimises hot code up to Maglev, its mid tier, not TurboFan. TurboFan's code
-# and compile zones cost 5-10 MiB of RSS at 1,000 objects (file pages of the Node binary it
-# runs from, malloc'd zones), while the exporter's hot paths are JSON.parse, string joins and
-# zlib, native either way: CPU until ready and scrape times the same or lower at 1,000 and
-# 10,000 objects (docs/performance.md, step 13). The bench runs this same command (bench/shipped.ts).
-ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=1", "--max-opt=2", "/app/dist/main.js"]
+# The bench runs this same command (bench/shipped.ts).
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=1", "/app/dist/main.js"]
