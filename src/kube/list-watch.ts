@@ -238,7 +238,9 @@ export class ListWatch {
         if (cont) await new Promise((r) => setImmediate(r));
       } while (cont && !signal.aborted);
     } catch (err) {
-      if (err instanceof KubeApiError) this.observer.requestError?.("list", err.status, err.message);
+      // A LIST cut short by stop() is not an API error (and must not recreate removed series).
+      if (err instanceof KubeApiError && !signal.aborted)
+        this.observer.requestError?.("list", err.status, err.message);
       throw err;
     }
     if (signal.aborted) return;
@@ -320,6 +322,10 @@ export class ListWatch {
             // BOOKMARK: only the resourceVersion matters.
           },
           (err: unknown) => {
+            // Settled already: stopped, or replaced by a relist. A request still in flight then
+            // (e.g. the 404 of a watch opened just before its CRD was deleted) belongs to nobody:
+            // counting it would recreate the series the stop just removed.
+            if (settled) return;
             if (gone) return finish({ kind: "gone" });
             if (err) {
               const status = (err as { statusCode?: number }).statusCode;
