@@ -10,7 +10,7 @@
 // `node scripts/build.ts`): esbuild's JavaScript API finds its platform binary among its
 // optional dependencies without an install script.
 
-import { rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { build, type Plugin } from "esbuild";
 import { isClientNodeGenIndex, isClientNodeUndici } from "../src/kube/client-node-slim.ts";
 
@@ -59,3 +59,20 @@ await build({
   legalComments: "linked",
   logLevel: "warning",
 });
+
+// The bundles in pure ASCII: Node hands V8 an ASCII source as an external one-byte string
+// (3.3 MB for main.js) but converts any other to two-byte UTF-16 (6.6 MB, held for the life of
+// the process). esbuild already escapes strings and identifiers; what it leaves are comments
+// (’ → … —) and a regex literal of cel-js (µs). \uXXXX means the same character in a string,
+// a regex or a template, and in a comment nothing (docs/performance.md, step 14). The columns of
+// such lines shift in the source map, which only matters for a comment's position.
+for (const file of readdirSync(outdir).filter((f) => f.endsWith(".js"))) {
+  const path = `${outdir}/${file}`;
+  const text = readFileSync(path, "utf8");
+  const ascii = text.replace(/\\?[\u0080-\uffff]/g, (c) => {
+    // After a backslash the escape would read as a literal backslash and "u…": refuse, loudly.
+    if (c[0] === "\\") throw new Error(`${file}: escaped non-ASCII character ${JSON.stringify(c)}`);
+    return `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  });
+  if (ascii !== text) writeFileSync(path, ascii);
+}
