@@ -56,10 +56,7 @@ LABEL org.opencontainers.image.title="cr-exporter" \
 # MALLOC_ARENA_MAX=2: glibc gives each thread that allocates (V8's compiler and GC workers) an
 # arena of its own, up to 8 per core, and keeps what they freed. Two arenas: at 1,000 objects
 # 17-19 -> 10-13 MiB of malloc'd memory outside V8's heap (docs/performance.md, step 12).
-# MALLOC_TRIM_THRESHOLD_=131072: glibc's default, but set, so it stays there. Left alone, glibc
-# raises it (up to 64 MiB) after freeing a large block, and the main heap then keeps what the
-# start-up freed at its top: at 1,000 objects its RSS 15 -> 11-13 MiB (step 15).
-ENV NODE_ENV=production MALLOC_ARENA_MAX=2 MALLOC_TRIM_THRESHOLD_=131072
+ENV NODE_ENV=production MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=build --chown=0:0 /app /app
 # nobody:nogroup, numeric so that Kubernetes' runAsNonRoot can verify it.
