@@ -68,6 +68,5 @@ EXPOSE 8080 8081
 # to 32 MiB and more. What the exporter keeps lives in the old generation; the young one only
 # holds an event's or a scrape's garbage. Steady RSS at 1,000 objects 183 -> 128 MiB, at 10,000
 # 462 -> 351 MiB, start-up CPU and scrape times unchanged within this VM's noise
-# (docs/performance.md).
-# The bench runs this same command (bench/shipped.ts).
+# (docs/performance.md). The bench runs this same command (bench/shipped.ts).
 ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=1", "/app/dist/main.js"]

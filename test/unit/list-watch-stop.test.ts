@@ -38,7 +38,7 @@ const notFound = (res: ServerResponse) => {
 describe("ListWatch stopped with a request in flight", () => {
   let server: Server;
   let client: KubeClient;
-  /** What the stub does with the next request of each kind: answer the LIST, or hold it. */
+  /** The stub always holds WATCH requests; LIST requests too while this is true, else it answers them. */
   let holdLists = false;
   const held: Held[] = [];
 
