@@ -21,7 +21,24 @@ export interface DeflatedPiece {
 const OPTIONS = { level: 1, finishFlush: constants.Z_SYNC_FLUSH };
 
 export function deflatePiece(bytes: Uint8Array): DeflatedPiece {
-  return { deflated: deflateRawSync(bytes, OPTIONS), crc: crc32(bytes) >>> 0, bytes: bytes.length };
+  return {
+    deflated: exactCopy(deflateRawSync(bytes, OPTIONS)),
+    crc: crc32(bytes) >>> 0,
+    bytes: bytes.length,
+  };
+}
+
+/**
+ * zlib's synchronous calls return their output as a view of the chunk they wrote it into
+ * (64 KiB in Node 24), and a kept view keeps the whole chunk: a 64k-character chunk of
+ * exposition compresses to about 2 KiB, so the store would hold 32 times the bytes it needs.
+ * Kept pieces are therefore copied into a buffer of their own size.
+ */
+function exactCopy(view: Buffer): Buffer {
+  if (view.byteLength === view.buffer.byteLength) return view;
+  const own = Buffer.allocUnsafeSlow(view.byteLength);
+  view.copy(own);
+  return own;
 }
 
 /** Where texts are encoded before compressing: one Buffer, reused (deflateRawSync is done with

@@ -155,6 +155,20 @@ describe("gzip scrapes reuse the store's compressed chunks", () => {
     }
   });
 
+  it("a kept piece holds only its own bytes, not the chunk zlib wrote it into", () => {
+    const store = new MetricStore();
+    const kind = store.kind("a.g");
+    for (let i = 0; i < 5000; i++) kind.upsert(`u${i}`, [gauge(i, 1)], undefined);
+    const pieces = collect(store).filter((item): item is DeflatedPiece => typeof item !== "string");
+    assert.ok(pieces.length > 3);
+    for (const piece of pieces) {
+      // Repetitive text: each 64k-character chunk compresses to a few KiB.
+      assert.ok(piece.deflated.byteLength < 16 * 1024, `${piece.deflated.byteLength} bytes`);
+      assert.equal(piece.deflated.buffer.byteLength, piece.deflated.byteLength);
+    }
+    assert.equal(assemble(collect(store)), plain(store));
+  });
+
   it("objects added after a scrape, or stored again unchanged, keep the compressed pieces already made", () => {
     const store = new MetricStore();
     const kind = store.kind("a.g");
