@@ -11,6 +11,7 @@
 // optional dependencies without an install script.
 
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { isBuiltin } from "node:module";
 import { build, type Plugin } from "esbuild";
 import { isClientNodeGenIndex, isClientNodeUndici } from "../src/kube/client-node-slim.ts";
 
@@ -28,6 +29,30 @@ const slimClientNode: Plugin = {
     b.onResolve({ filter: /^undici$/ }, (args) =>
       isClientNodeUndici(args.path, args.importer) ? { path: `${ROOT}src/kube/undici-slim.ts` } : undefined,
     );
+  },
+};
+
+/**
+ * Node's built-in modules, where an ES module of the bundle imports them, loaded with require()
+ * instead. An ES import of a built-in makes Node build that module's ES facade, which reads every
+ * export, getters included, and some getters load whole subsystems the exporter never uses:
+ * node:http's WebSocket loads Node's own undici, node:crypto's webcrypto its WebCrypto,
+ * node:fs's ReadStream its streams (a CPU profile of the start-up: 84 ms in these getters,
+ * 62 of them Node's undici; docs/performance.md, step 17). The named imports become reads of
+ * the module object when used, as for any CommonJS module esbuild bundles.
+ */
+const builtinsByRequire: Plugin = {
+  name: "builtins-by-require",
+  setup(b) {
+    b.onResolve({ filter: /^[a-z:_/0-9]+$/ }, (args) =>
+      args.kind === "import-statement" && isBuiltin(args.path)
+        ? { path: args.path, namespace: "builtin-by-require" }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "builtin-by-require" }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: "js",
+    }));
   },
 };
 
@@ -53,7 +78,7 @@ await build({
   format: "esm",
   target: "node24",
   banner: { js: PRELUDE },
-  plugins: [slimClientNode],
+  plugins: [slimClientNode, builtinsByRequire],
   sourcemap: "linked",
   // Third-party licence comments are kept, in one file next to the bundle.
   legalComments: "linked",

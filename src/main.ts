@@ -5,6 +5,7 @@
 // @kubernetes/client-node from src/; see kube/client-node-slim.ts.
 
 import "./kube/client-node-hooks.ts";
+import "./http/web-globals.ts";
 
 const { main } = await import("./exporter.ts");
 await main();

@@ -1,9 +1,11 @@
 // What `npm run build` (scripts/build.ts) writes: bundles in pure ASCII, so that Node hands V8
 // each source as an external one-byte string instead of a two-byte copy twice its size
-// (docs/performance.md, step 14), and a main.js that still runs.
+// (docs/performance.md, step 14), a main.js that still runs, and one that imports no built-in
+// module as an ES module, so that Node's own undici is never loaded (step 17).
 
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -42,5 +44,68 @@ describe("the build's bundles", () => {
     const pattern = /\(ns\|us\|\\u00b5s\|ms\|s\|m\|h\)/.exec(readFileSync(join(out, "main.js"), "latin1"));
     assert.ok(pattern);
     assert.deepEqual(new RegExp(pattern[0]).exec("5µs")?.slice(0, 2), ["µs", "µs"]);
+  });
+
+  it("imports built-in modules with require(), except the two its own prelude needs", () => {
+    const main = readFileSync(join(out, "main.js"), "latin1");
+    const imports = [...main.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]);
+    assert.deepEqual(imports, ["node:module", "node:url"]);
+    // The imports esbuild would have written are there as require() calls.
+    for (const name of ["node:http", "node:zlib", "node:tls", "node:crypto"])
+      assert.ok(main.includes(`require(${JSON.stringify(name)})`), name);
+  });
+
+  it("serving the examples never loads Node's own undici (its bundled copy serves fetch and hono)", async () => {
+    // A preload that reports, once the exporter has served, which internal modules Node loaded.
+    const report = `data:text/javascript,${encodeURIComponent(
+      'process.on("SIGUSR2", () => console.log("LOADED " + JSON.stringify(process.moduleLoadList)));',
+    )}`;
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        report,
+        join(out, "main.js"),
+        "--from-files",
+        join(ROOT, "examples"),
+        "--port",
+        "0",
+        "--telemetry-port",
+        "0",
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    try {
+      let output = "";
+      child.stdout.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      const port = await new Promise<number>((resolve, reject) => {
+        child.on("exit", (code) => reject(new Error(`exited ${code}: ${output}`)));
+        child.stdout.on("data", () => {
+          const serving = /"msg":"serving"/.test(output) && /"port":(\d+)/.exec(output);
+          if (serving) resolve(Number(serving[1]));
+        });
+      });
+      for (const encoding of ["identity", "gzip"]) {
+        const res = await fetch(`http://127.0.0.1:${port}/metrics`, {
+          headers: { "accept-encoding": encoding },
+        });
+        assert.equal(res.status, 200);
+        assert.match(await res.text(), /^# HELP cr_/m);
+      }
+      assert.equal((await fetch(`http://127.0.0.1:${port}/`)).status, 200);
+      child.kill("SIGUSR2");
+      while (!output.includes("LOADED ")) await once(child.stdout, "data");
+      const loaded = JSON.parse(/LOADED (.*)/.exec(output)![1]!) as string[];
+      assert.ok(loaded.includes("NativeModule _http_server"), "the list is of what Node loaded");
+      assert.deepEqual(
+        loaded.filter((m) => m.includes("undici")),
+        [],
+      );
+    } finally {
+      child.kill("SIGTERM");
+      if (child.exitCode === null) await once(child, "exit");
+    }
   });
 });
