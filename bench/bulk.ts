@@ -85,38 +85,64 @@ async function lagMaxMs(target: RunningTarget): Promise<number> {
   return (await gaugeValue(target.telemetryPort, "nodejs_eventloop_lag_max_seconds")) * 1000;
 }
 
+/** Start-up: what measureBulk reads until the first complete scrape, also run on its own. */
+export interface StartUp {
+  /** performance.now() when the target was ready. */
+  readonly readyAt: number;
+  /** CPU used from process start to ready (start-up + initial LIST), without the first scrape. */
+  readonly initialCpuSeconds: number;
+  /** performance.now() at the end of the first scrape with all objects. */
+  readonly completeAt: number;
+  readonly series: number;
+}
+
+/** Waits for the target to be ready and for a scrape with all N objects (see the top). */
+export async function measureStartUp(
+  target: RunningTarget,
+  objects: number,
+  deadline: number,
+): Promise<StartUp> {
+  const { spec } = target;
+  let readyAt = 0;
+  let initialCpuSeconds = 0;
+  if (spec.readyz) {
+    await pollUntil(target, "/readyz 200", deadline, async () => {
+      const s = await scrapeOnce(target.port, { path: "/readyz" });
+      readyAt = performance.now();
+      initialCpuSeconds = readProc(target.pid).cpuSeconds;
+      return s.status === 200;
+    });
+  }
+  let series = 0;
+  let completeAt = 0;
+  await pollUntil(target, `a scrape with all ${objects} objects`, deadline, async () => {
+    const before = performance.now();
+    const cpuBefore = readProc(target.pid).cpuSeconds;
+    const s = await scrapeOnce(target.port, { keep: true });
+    if (s.status !== 200) return false;
+    const count = countSeries(s.body!, spec.perObjectFamily);
+    if (count.family !== objects) return false;
+    if (!spec.readyz) {
+      readyAt = before;
+      initialCpuSeconds = cpuBefore;
+    }
+    completeAt = performance.now();
+    series = count.series;
+    return true;
+  });
+  return { readyAt, initialCpuSeconds, completeAt, series };
+}
+
 export async function measureBulk(target: RunningTarget, options: BulkOptions): Promise<BulkResult> {
   const { spec } = target;
   const rss = new RssSampler(target.pid);
   try {
     const deadline = Date.now() + options.timeoutMs;
-    let readyAt = 0;
-    let initialCpuSeconds = 0;
-    if (spec.readyz) {
-      await pollUntil(target, "/readyz 200", deadline, async () => {
-        const s = await scrapeOnce(target.port, { path: "/readyz" });
-        readyAt = performance.now();
-        initialCpuSeconds = readProc(target.pid).cpuSeconds;
-        return s.status === 200;
-      });
-    }
-    let series = 0;
-    let completeAt = 0;
-    await pollUntil(target, `a scrape with all ${options.objects} objects`, deadline, async () => {
-      const before = performance.now();
-      const cpuBefore = readProc(target.pid).cpuSeconds;
-      const s = await scrapeOnce(target.port, { keep: true });
-      if (s.status !== 200) return false;
-      const count = countSeries(s.body!, spec.perObjectFamily);
-      if (count.family !== options.objects) return false;
-      if (!spec.readyz) {
-        readyAt = before;
-        initialCpuSeconds = cpuBefore;
-      }
-      completeAt = performance.now();
-      series = count.series;
-      return true;
-    });
+    const { readyAt, initialCpuSeconds, completeAt, series } = await measureStartUp(
+      target,
+      options.objects,
+      deadline,
+    );
 
     const lags: number[] = [];
     let idleLag: number | undefined;

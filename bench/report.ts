@@ -17,7 +17,14 @@ export interface TargetResult {
   /** The bulk run's command line (/proc/<pid>/cmdline): what was measured. */
   readonly commandLine?: readonly string[];
   readonly bulk?: BulkResult;
+  /** Start-ups repeated on their own before the bulk run (bench/run.ts --startups). */
+  readonly startUps?: StartUpSamples;
   readonly latency?: readonly LatencyResult[];
+}
+
+export interface StartUpSamples {
+  readonly readySeconds: readonly number[];
+  readonly cpuSeconds: readonly number[];
 }
 
 export interface Figure {
@@ -39,6 +46,13 @@ export interface SizeResult {
 
 const MiB = 2 ** 20;
 
+function median(values: readonly number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
 type Extract = (r: TargetResult) => number | undefined;
 
 /** Every figure of the table: key, label, and how to read it from a target's result. */
@@ -55,6 +69,16 @@ function figureDefs(rates: readonly number[]): Array<{ key: string; label: strin
       get: bulk((b) => b.firstCompleteScrapeSeconds),
     },
     { key: "initial_cpu_s", label: "CPU until ready (s)", get: bulk((b) => b.initialCpuSeconds) },
+    {
+      key: "ready_median_s",
+      label: "time to ready, median of the start-ups (s)",
+      get: ((r) => (r.startUps ? median(r.startUps.readySeconds) : undefined)) as Extract,
+    },
+    {
+      key: "initial_cpu_median_s",
+      label: "CPU until ready, median of the start-ups (s)",
+      get: ((r) => (r.startUps ? median(r.startUps.cpuSeconds) : undefined)) as Extract,
+    },
     { key: "series", label: "series", get: bulk((b) => b.series) },
     { key: "scrape_plain_p50_ms", label: "scrape plain p50 (ms)", get: bulk((b) => b.plain.p50Ms) },
     { key: "scrape_plain_p99_ms", label: "scrape plain p99 (ms)", get: bulk((b) => b.plain.p99Ms) },

@@ -3,7 +3,7 @@
 //   npm run bench -- [--sizes 1000,10000,50000] [--targets auto,ksm-mode,ksm] [--scrapes 20]
 //                    [--rates 200,500,1000] [--patch-seconds 5] [--steady-seconds 15]
 //                    [--probes 200] [--out bench/results/FILE.json] [--cpu-prof DIR]
-//                    [--no-latency] [--entry dist|src] [--node-flags="FLAGS"]
+//                    [--no-latency] [--entry dist|src] [--node-flags="FLAGS"] [--startups 5]
 //
 // cr-exporter runs as the image runs it (bench/shipped.ts): dist/main.js, compiled first, with
 // the Dockerfile ENTRYPOINT's Node flags and ENV. For comparisons only: --entry src runs
@@ -11,6 +11,11 @@
 // ("" for none). The JSON record keeps every target's command line.
 // --cpu-prof DIR: the cr-exporter bulk runs write V8 CPU profiles (node --cpu-prof) into DIR.
 // --no-latency: the bulk phase only (start-up, scrapes, memory), no status-change phase.
+// --startups N: up to 10,000 objects, each target is also started N times on its own before its
+// bulk run, and the table adds the medians of their time to ready and CPU until ready. One
+// start-up at 1,000 objects takes about a second of CPU, and on a shared VM one sample of it
+// varies by 20% between runs (docs/performance.md); from 50,000 objects one start-up takes tens
+// of seconds and varies by a few percent. 0: none.
 //
 // One test cluster (kube-apiserver + etcd on loopback) for the whole run; for each size (smallest
 // first, objects are added, never recreated) every target runs alone: the bulk phase
@@ -21,7 +26,7 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type Cluster, startCluster } from "../test/cluster/cluster.ts";
-import { measureBulk } from "./bulk.ts";
+import { measureBulk, measureStartUp } from "./bulk.ts";
 import { measureLatency, Observer, ProbeState, waitCaughtUp } from "./latency.ts";
 import { ApiWriter, createObjects, createProbes, setUpKinds } from "./objects.ts";
 import {
@@ -29,6 +34,7 @@ import {
   formatTable,
   machineInfo,
   type SizeResult,
+  type StartUpSamples,
   type TargetResult,
   versions,
   writeJson,
@@ -57,6 +63,7 @@ const { values: args } = parseArgs({
     "no-latency": { type: "boolean", default: false },
     entry: { type: "string", default: "dist" },
     "node-flags": { type: "string" },
+    startups: { type: "string", default: "5" },
   },
 });
 
@@ -75,6 +82,9 @@ const scrapes = numbers("scrapes", args.scrapes)[0]!;
 const patchSeconds = numbers("patch-seconds", args["patch-seconds"])[0]!;
 const steadySeconds = numbers("steady-seconds", args["steady-seconds"])[0]!;
 const probes = numbers("probes", args.probes)[0]!;
+const startups = args.startups === "0" ? 0 : numbers("startups", args.startups)[0]!;
+/** Above this, one start-up's figures are steady enough (see --startups). */
+const STARTUPS_UP_TO_OBJECTS = 10_000;
 if (args.entry !== "dist" && args.entry !== "src")
   throw new Error(`--entry: dist or src, got "${args.entry}"`);
 const nodeFlags = args["node-flags"]?.split(/\s+/).filter((f) => f !== "");
@@ -128,9 +138,29 @@ async function latencyPhase(name: TargetName, state: ProbeState) {
   }
 }
 
+/** The target started `startups` times on its own: time to ready and CPU until ready of each. */
+async function startUpPhase(name: TargetName, objects: number): Promise<StartUpSamples> {
+  const readySeconds: number[] = [];
+  const cpuSeconds: number[] = [];
+  for (let i = 0; i < startups; i++) {
+    const target = await startTarget(name, cluster!.kubeconfigPath, "bulk", { launch });
+    try {
+      const s = await measureStartUp(target, objects, Date.now() + 15 * 60_000);
+      readySeconds.push((s.readyAt - target.startedAt) / 1000);
+      cpuSeconds.push(s.initialCpuSeconds);
+    } finally {
+      await target.stop();
+    }
+  }
+  say(`  ${name}: ${startups} start-ups, CPU until ready ${cpuSeconds.map((c) => c.toFixed(2)).join(" ")} s`);
+  return { readySeconds, cpuSeconds };
+}
+
 async function runTarget(name: TargetName, objects: number, state: ProbeState): Promise<TargetResult> {
+  let startUps: StartUpSamples | undefined;
   let target: Awaited<ReturnType<typeof startTarget>>;
   try {
+    if (startups > 0 && objects <= STARTUPS_UP_TO_OBJECTS) startUps = await startUpPhase(name, objects);
     target = await startTarget(name, cluster!.kubeconfigPath, "bulk", {
       launch,
       ...(args["cpu-prof"] ? { cpuProfileDir: args["cpu-prof"] } : {}),
@@ -152,9 +182,10 @@ async function runTarget(name: TargetName, objects: number, state: ProbeState): 
   say(
     `  ${name}: ready ${bulk.readySeconds.toFixed(2)} s, ${bulk.series} series, scrape p50 ${bulk.plain.p50Ms.toFixed(0)} ms, RSS ${(bulk.steadyRssBytes / 2 ** 20).toFixed(0)} MiB`,
   );
-  if (args["no-latency"]) return { available: true, commandLine, bulk };
+  const measured = { available: true, commandLine, bulk, ...(startUps ? { startUps } : {}) };
+  if (args["no-latency"]) return measured;
   const latency = await latencyPhase(name, state);
-  return { available: true, commandLine, bulk, latency };
+  return { ...measured, latency };
 }
 
 async function main(): Promise<void> {
@@ -173,11 +204,14 @@ async function main(): Promise<void> {
       probes,
       entry: args.entry,
       nodeFlags: nodeFlags ?? null,
+      startups,
+      startupsUpToObjects: STARTUPS_UP_TO_OBJECTS,
     },
     method: {
       creation: "bulk kinds have no /status subresource: one POST per object carries its status",
       ready:
         "cr-exporter: /readyz 200; kube-state-metrics: first scrape with all objects (polled every 50 ms)",
+      startUps: `up to ${STARTUPS_UP_TO_OBJECTS} objects, ${startups} more start-ups of each target on their own before its bulk run, stopped once ready; the table adds the medians`,
       latency: `a second run of each exporter watching only ${probes} Probe objects; PATCH /status of a unique value; an observer process polls /metrics every 10 ms and watches the Probe kind; visible = from PATCH sent to the end of the first scrape showing the value; after the event = from the observer's watch receiving it`,
       scrapes: "timed by curl (time_total), one at a time, text format 0.0.4",
       eventLoop:

@@ -70,6 +70,8 @@ describe("bench harness (smoke)", { timeout: 150_000 }, () => {
       "1",
       "--probes",
       "20",
+      "--startups",
+      "2",
       "--out",
       out,
     ]);
@@ -102,6 +104,10 @@ describe("bench harness (smoke)", { timeout: 150_000 }, () => {
       const result = size!.targets[name]!;
       assert.ok(result.bulk!.readySeconds > 0, `${name} reached ready`);
       assert.ok(result.bulk!.series >= OBJECTS, `${name} exported at least one series per object`);
+      assert.equal(result.startUps?.cpuSeconds.length, 2, `${name} was started twice more on its own`);
+      assert.ok(
+        result.startUps.cpuSeconds.every((c) => c > 0) && result.startUps.readySeconds.every((r) => r > 0),
+      );
       assert.equal(result.latency?.length, 1, `${name} latency phase ran`);
       assert.ok(result.latency[0]!.patches > 0);
       assert.equal(result.latency[0]!.unseen, 0, `${name} showed every patched value`);
