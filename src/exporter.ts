@@ -107,9 +107,9 @@ function sourceOptions(options: Options): SourceOptions {
 }
 
 /** /readyz from the source: one line per status entry, its reason after the state. */
-function readinessOf(source: Source): Readiness {
+function readinessOf(source: Source, ready: () => boolean): Readiness {
   return {
-    ready: () => source.ready(),
+    ready,
     detail: () =>
       source.status().map((s) => ({
         kind: s.key,
@@ -157,6 +157,21 @@ export async function startExporter(
     apply: (next, remap) => source.reconfigure(remap ? buildMappers(next) : undefined, sourceOptions(next)),
   });
 
+  // Return the heap the first LISTs grew (heap-settle.ts): before /readyz first answers ready.
+  const settling = settleHeapWhenReady(
+    () => source.ready(),
+    ({ committedBefore, committedAfter, majorGcs, timedOut, fullGc }) =>
+      log.info(
+        {
+          heapCommittedMiB: { before: mib(committedBefore), after: mib(committedAfter) },
+          majorGcs,
+          timedOut,
+        },
+        fullGc
+          ? "initial sync done: one full GC before reporting ready (heap too large for V8's memory reducer)"
+          : "initial sync done: V8's memory reducer ran",
+      ),
+  );
   const webConfig = options.webConfigFile ? loadWebConfig(options.webConfigFile) : undefined;
   const http: HttpOptions = { webConfig, maxConcurrentScrapes: options.maxConcurrentScrapes, log };
   const onTlsReload = (err?: Error) =>
@@ -164,7 +179,7 @@ export async function startExporter(
       ? log.error({ err: err.message }, "TLS certificate reload failed; keeping the previous one")
       : log.info("TLS certificate reloaded");
   const main = await listen(
-    metricsApp(store, readinessOf(source), metrics, http),
+    metricsApp(store, readinessOf(source, settling.ready), metrics, http),
     options.host,
     options.port,
     webConfig,
@@ -180,27 +195,12 @@ export async function startExporter(
     { port: main.port, telemetryPort: telemetry.port, version: VERSION, mode: options.mode },
     "serving",
   );
-  // Return the heap the first LISTs grew (heap-settle.ts).
-  const stopSettling = settleHeapWhenReady(
-    () => source.ready(),
-    ({ committedBefore, committedAfter, majorGcs, timedOut, skipped }) =>
-      log.info(
-        {
-          heapCommittedMiB: { before: mib(committedBefore), after: mib(committedAfter) },
-          majorGcs,
-          timedOut,
-        },
-        skipped
-          ? "initial sync done: heap left to V8 (too large to compact without a long pause)"
-          : "initial sync done: V8's memory reducer ran",
-      ),
-  );
   return {
     port: main.port,
     telemetryPort: telemetry.port,
     async stop() {
       stopWatching();
-      stopSettling();
+      settling.stop();
       await source.stop();
       await Promise.all([close(main.server), close(telemetry.server)]);
     },
