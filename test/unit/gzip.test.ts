@@ -114,6 +114,17 @@ describe("gzip scrapes reuse the store's compressed chunks", () => {
     return gunzipSync(Buffer.concat(parts)).toString("utf8");
   };
   const plain = (store: MetricStore) => [...renderScrape(store.snapshot(), "text")].join("");
+  const pieces = (items: ReadonlyArray<string | DeflatedPiece>) =>
+    items.filter((item): item is DeflatedPiece => typeof item !== "string");
+  /** 5,000 objects of one family, and the compressed pieces of a first gzip scrape. */
+  const scrapedOnce = () => {
+    const store = new MetricStore();
+    const kind = store.kind("a.g");
+    for (let i = 0; i < 5000; i++) kind.upsert(`u${i}`, [gauge(i, 1)], undefined);
+    const first = collect(store);
+    assert.ok(pieces(first).length > 3, `the family is kept as ${pieces(first).length} compressed chunks`);
+    return { store, kind, first, kept: pieces(first) };
+  };
 
   it("returns the body's UTF-8 size when it compresses, as when it does not", () => {
     const store = new MetricStore();
@@ -156,12 +167,8 @@ describe("gzip scrapes reuse the store's compressed chunks", () => {
   });
 
   it("a kept piece holds only its own bytes, not the chunk zlib wrote it into", () => {
-    const store = new MetricStore();
-    const kind = store.kind("a.g");
-    for (let i = 0; i < 5000; i++) kind.upsert(`u${i}`, [gauge(i, 1)], undefined);
-    const pieces = collect(store).filter((item): item is DeflatedPiece => typeof item !== "string");
-    assert.ok(pieces.length > 3);
-    for (const piece of pieces) {
+    const { store, kept } = scrapedOnce();
+    for (const piece of kept) {
       // Repetitive text: each 64k-character chunk compresses to a few KiB.
       assert.ok(piece.deflated.byteLength < 16 * 1024, `${piece.deflated.byteLength} bytes`);
       assert.equal(piece.deflated.buffer.byteLength, piece.deflated.byteLength);
@@ -170,49 +177,40 @@ describe("gzip scrapes reuse the store's compressed chunks", () => {
   });
 
   it("objects added after a scrape, or stored again unchanged, keep the compressed pieces already made", () => {
-    const store = new MetricStore();
-    const kind = store.kind("a.g");
-    for (let i = 0; i < 5000; i++) kind.upsert(`u${i}`, [gauge(i, 1)], undefined);
-    const pieces = collect(store).filter((item): item is DeflatedPiece => typeof item !== "string");
-    assert.ok(pieces.length > 3);
+    const { store, kind, kept } = scrapedOnce();
 
     kind.upsert("u10", [gauge(10, 1)], undefined); // the same text again
     for (let i = 5000; i < 5050; i++) kind.upsert(`u${i}`, [gauge(i, 2)], undefined); // new objects
     const next = collect(store);
     assert.equal(assemble(next), plain(store));
     assert.match(plain(store), /f\{n="5049",pad="x+"\} 2\n/);
-    const nextPieces = next.filter((item): item is DeflatedPiece => typeof item !== "string");
+    const nextPieces = pieces(next);
     assert.deepEqual(
-      pieces.map((p, i) => p === nextPieces[i]),
-      pieces.map(() => true),
+      kept.map((p, i) => p === nextPieces[i]),
+      kept.map(() => true),
       "the earlier chunks were not joined or compressed again",
     );
   });
 
   it("the second gzip scrape writes the same pieces; a change compresses its segment again, once", () => {
-    const store = new MetricStore();
-    const kind = store.kind("a.g");
-    for (let i = 0; i < 5000; i++) kind.upsert(`u${i}`, [gauge(i, 1)], undefined);
-    const first = collect(store);
-    const pieces = first.filter((item): item is DeflatedPiece => typeof item !== "string");
-    assert.ok(pieces.length > 3, `the family is kept as ${pieces.length} compressed chunks`);
+    const { store, kind, first, kept } = scrapedOnce();
     assert.equal(assemble(first), plain(store));
 
-    const second = collect(store).filter((item): item is DeflatedPiece => typeof item !== "string");
+    const second = pieces(collect(store));
     assert.deepEqual(
-      second.map((p, i) => p === pieces[i]),
-      pieces.map(() => true),
+      second.map((p, i) => p === kept[i]),
+      kept.map(() => true),
       "the same objects: nothing compressed again",
     );
 
     kind.upsert("u2500", [gauge(2500, 7)], undefined);
     const third = collect(store);
-    const thirdPieces = third.filter((item): item is DeflatedPiece => typeof item !== "string");
+    const thirdPieces = pieces(third);
     assert.equal(assemble(third), plain(store));
     assert.match(plain(store), /f\{n="2500",pad="x+"\} 7\n/);
-    const reused = thirdPieces.filter((p) => pieces.includes(p)).length;
+    const reused = thirdPieces.filter((p) => kept.includes(p)).length;
     assert.equal(reused, 0, "the segment changed, so its chunks are joined and compressed again");
-    const fourth = collect(store).filter((item): item is DeflatedPiece => typeof item !== "string");
+    const fourth = pieces(collect(store));
     assert.ok(
       fourth.every((p, i) => p === thirdPieces[i]),
       "and kept again",
