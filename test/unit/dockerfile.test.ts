@@ -95,7 +95,8 @@ describe("Dockerfile", () => {
     const workdir = all(runtime, "WORKDIR").at(-1)?.args;
     assert.equal(argv[0], "/nodejs/bin/node", "the distroless image's node");
     assert.equal(argv.at(-1), `${workdir}/dist/main.js`, "the script comes last: the pod's args follow it");
-    for (const flag of argv.slice(1, -1)) assert.match(flag, /^--[a-z0-9-]+(=\S+)?$/, `${flag}: a Node/V8 flag`);
+    for (const flag of argv.slice(1, -1))
+      assert.match(flag, /^--[a-z0-9-]+(=\S+)?$/, `${flag}: a Node/V8 flag`);
     const bin = (
       JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { bin: Record<string, string> }
     ).bin;
