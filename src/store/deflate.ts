@@ -20,25 +20,23 @@ export interface DeflatedPiece {
 /** Level 1: a scrape is compressed once and read once; speed matters more than the last bytes. */
 const OPTIONS = { level: 1, finishFlush: constants.Z_SYNC_FLUSH };
 
+/** A piece written once and dropped (a scrape's own compression, src/http/gzip.ts). */
 export function deflatePiece(bytes: Uint8Array): DeflatedPiece {
-  return {
-    deflated: exactCopy(deflateRawSync(bytes, OPTIONS)),
-    crc: crc32(bytes) >>> 0,
-    bytes: bytes.length,
-  };
+  return { deflated: deflateRawSync(bytes, OPTIONS), crc: crc32(bytes) >>> 0, bytes: bytes.length };
 }
 
 /**
  * zlib's synchronous calls return their output as a view of the chunk they wrote it into
  * (64 KiB in Node 24), and a kept view keeps the whole chunk: a 64k-character chunk of
  * exposition compresses to about 2 KiB, so the store would hold 32 times the bytes it needs.
- * Kept pieces are therefore copied into a buffer of their own size.
+ * The pieces deflateText makes are kept, so they are copied into a buffer of their own size.
  */
-function exactCopy(view: Buffer): Buffer {
-  if (view.byteLength === view.buffer.byteLength) return view;
+function kept(piece: DeflatedPiece): DeflatedPiece {
+  const view = piece.deflated;
+  if (view.byteLength === view.buffer.byteLength) return piece;
   const own = Buffer.allocUnsafeSlow(view.byteLength);
   view.copy(own);
-  return own;
+  return { ...piece, deflated: own };
 }
 
 /** Where texts are encoded before compressing: one Buffer, reused (deflateRawSync is done with
@@ -49,8 +47,8 @@ const scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
 export function deflateText(text: string): DeflatedPiece {
   const worst = text.length * 3; // UTF-8 bytes per UTF-16 code unit, at most
   // A single text longer than a chunk (one object with a huge family) is encoded on its own.
-  if (worst > SCRATCH_BYTES) return deflatePiece(Buffer.from(text, "utf8"));
-  return deflatePiece(scratch.subarray(0, scratch.write(text, 0, "utf8")));
+  if (worst > SCRATCH_BYTES) return kept(deflatePiece(Buffer.from(text, "utf8")));
+  return kept(deflatePiece(scratch.subarray(0, scratch.write(text, 0, "utf8"))));
 }
 
 // CRC-32 of A+B from crc(A), crc(B) and len(B): crc(A) times x^(8·len(B)) modulo the CRC
