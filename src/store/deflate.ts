@@ -20,9 +20,24 @@ export interface DeflatedPiece {
 /** Level 1: a scrape is compressed once and read once; speed matters more than the last bytes. */
 const OPTIONS = { level: 1, finishFlush: constants.Z_SYNC_FLUSH };
 
+/**
+ * zlib's synchronous calls write into output chunks of `chunkSize` bytes, and below 32 KiB a
+ * chunk is a slice of Buffer's shared 64 KiB pool: every call takes a whole chunk of it, whatever
+ * it writes. With the default (16 KiB), compressing 351 MiB of exposition (the first gzip scrape
+ * at 50,000 objects: 5,600 chunks of text of about 2 KiB compressed each) went through 88 MiB of
+ * pools, and V8, which counts them as external memory, answered with "external memory pressure"
+ * mark-compacts whose marking steps held the event loop for up to 45 ms (docs/performance.md,
+ * step 20). Exposition compresses 10 to 40 times at level 1 (the bench's: 28 and 39 times), so
+ * an eighth of the input holds the output in one chunk; an output that does not fit takes more.
+ */
+function chunkSize(inputBytes: number): number {
+  return Math.min(32 * 1024, Math.max(1024, Math.ceil(inputBytes / 8 / 1024) * 1024));
+}
+
 /** A piece written once and dropped (a scrape's own compression, src/http/gzip.ts). */
 export function deflatePiece(bytes: Uint8Array): DeflatedPiece {
-  return { deflated: deflateRawSync(bytes, OPTIONS), crc: crc32(bytes) >>> 0, bytes: bytes.length };
+  const deflated = deflateRawSync(bytes, { ...OPTIONS, chunkSize: chunkSize(bytes.length) });
+  return { deflated, crc: crc32(bytes) >>> 0, bytes: bytes.length };
 }
 
 /**
