@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { createRequire, syncBuiltinESMExports } from "node:module";
 import { Writable } from "node:stream";
-import { describe, it } from "node:test";
+import { describe, it, mock } from "node:test";
 import { crc32, gunzipSync } from "node:zlib";
 import { writeBody } from "../../src/http/body.ts";
 import { GzipPieces } from "../../src/http/gzip.ts";
 import { renderScrape } from "../../src/http/scrape.ts";
 import type { FamilySamples } from "../../src/mapping/types.ts";
-import { crc32Combine, type DeflatedPiece } from "../../src/store/deflate.ts";
+import { crc32Combine, type DeflatedPiece, deflatePiece } from "../../src/store/deflate.ts";
 import { MetricStore } from "../../src/store/store.ts";
 
 function* body(texts: readonly string[]): Generator<string, number> {
@@ -93,6 +94,29 @@ describe("crc32Combine", () => {
   });
 });
 
+describe("compressing a piece", () => {
+  it("takes about an eighth of its input from Buffer's pool, not zlib's 16 KiB output chunk", () => {
+    let text = "";
+    for (let i = 0; text.length < 64 * 1024; i++)
+      text += `cr_status_condition{group="bench.example.com",kind="Queue",namespace="ns-${i % 50}",name="queue-${i}",type="Ready",status="True"} 1\n`;
+    const input = Buffer.from(text.slice(0, 64 * 1024));
+    // Below half of Buffer.poolSize (64 KiB in Node 24) zlib's output chunks are slices of the
+    // shared pool, and each call takes a whole chunk of it: distinct pools = pool bytes used.
+    const pools = new Set<ArrayBufferLike>();
+    const calls = 32;
+    for (let i = 0; i < calls; i++) {
+      const piece = deflatePiece(input);
+      assert.ok(piece.deflated.byteLength < 8 * 1024, `${piece.deflated.byteLength} bytes`);
+      pools.add(piece.deflated.buffer);
+    }
+    const eighths = Math.ceil((calls * input.length) / 8 / Buffer.poolSize);
+    assert.ok(
+      pools.size <= eighths + 1,
+      `${calls} pieces used ${pools.size} pools of ${Buffer.poolSize} bytes`,
+    );
+  });
+});
+
 describe("gzip scrapes reuse the store's compressed chunks", () => {
   const gauge = (i: number, v: number): FamilySamples => ({
     meta: { name: "f", type: "gauge", help: "h" },
@@ -174,6 +198,32 @@ describe("gzip scrapes reuse the store's compressed chunks", () => {
       assert.equal(piece.deflated.buffer.byteLength, piece.deflated.byteLength);
     }
     assert.equal(assemble(collect(store)), plain(store));
+  });
+
+  it("chunks joined as objects arrive are compressed then, so the first gzip scrape compresses only the rest", () => {
+    // deflate.ts imports zlib's deflateRawSync; syncBuiltinESMExports makes the mock its binding.
+    const zlib = createRequire(import.meta.url)("node:zlib") as typeof import("node:zlib");
+    const deflate = mock.method(zlib, "deflateRawSync");
+    syncBuiltinESMExports();
+    try {
+      const store = new MetricStore();
+      const kind = store.kind("a.g");
+      for (let i = 0; i < 5000; i++) kind.upsert(`u${i}`, [gauge(i, 1)], undefined);
+      const whileStoring = deflate.mock.callCount();
+      const first = collect(store);
+      const inScrape = deflate.mock.callCount() - whileStoring;
+      const kept = pieces(first).length;
+      assert.ok(kept > 3, `${kept} compressed chunks`);
+      assert.ok(whileStoring >= kept - 1, `${whileStoring} chunks compressed while storing, of ${kept}`);
+      assert.ok(
+        inScrape <= 1,
+        `the first gzip scrape compressed ${inScrape} chunks (at most the last, partial one)`,
+      );
+      assert.equal(assemble(first), plain(store));
+    } finally {
+      deflate.mock.restore();
+      syncBuiltinESMExports();
+    }
   });
 
   it("objects added after a scrape, or stored again unchanged, keep the compressed pieces already made", () => {
