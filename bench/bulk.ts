@@ -49,6 +49,8 @@ export interface BulkResult {
   /** Max event-loop delay during each scrape window (cr-exporter only). */
   readonly eventLoopLagMaxMs?: number;
   readonly eventLoopLagP50Ms?: number;
+  /** Each scrape's max event-loop delay, in order: the plain scrapes, then the gzip ones. */
+  readonly eventLoopLagsMs?: readonly number[];
   /** The same max over 1 s without scrapes, for reference (the monitor's own floor). */
   readonly eventLoopLagIdleMs?: number;
 }
@@ -204,6 +206,7 @@ export async function measureBulk(target: RunningTarget, options: BulkOptions): 
         ? {
             eventLoopLagMaxMs: Math.max(...lags),
             eventLoopLagP50Ms: percentile(lags, 50),
+            eventLoopLagsMs: lags,
             eventLoopLagIdleMs: idleLag,
           }
         : {}),
