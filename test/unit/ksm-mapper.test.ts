@@ -198,6 +198,59 @@ describe("label precedence", () => {
   });
 });
 
+describe("label order on the line", () => {
+  const obj = (): KubeObject => ({
+    metadata: { name: "foo", labels: { team: "from-labels", "app.kubernetes.io/name": "foo-app" } },
+    spec: {
+      team: "from-spec",
+      members: {
+        m0: { role: "primary", lag: 0 },
+        m1: { lag: 5 },
+      },
+    },
+  });
+  // The object's labels (alpha, zulu, customresource_*; "missing" does not resolve) interleave
+  // with each series' own (member, role, and alpha again, which overrides the object's).
+  const metric = `        - name: lag
+          help: lag
+          labelsFromPath:
+            zulu: [spec, team]
+            missing: [spec, nothere]
+            alpha: [metadata, name]
+          each:
+            type: Gauge
+            gauge:
+              path: [spec, members]
+              labelFromKey: member
+              labelsFromPath: { role: [role], alpha: [role] }
+              valueFrom: [lag]
+`;
+  const lines = (config: string) =>
+    mapWith(config, obj())
+      .result.families.flatMap((f) => f.text.split("\n"))
+      .filter((line) => line !== "");
+
+  it("sorts every series' labels by name, its own among the object's, which it overrides", () => {
+    const gvk = 'customresource_group="myteam.io",customresource_kind="Foo",customresource_version="v1"';
+    assert.deepEqual(lines(fooConfig(metric)), [
+      `kube_customresource_lag{alpha="primary",${gvk},member="m0",role="primary",zulu="from-spec"} 0`,
+      `kube_customresource_lag{alpha="foo",${gvk},member="m1",zulu="from-spec"} 5`,
+    ]);
+  });
+
+  it("the same with labels copied from a map (star keys), whose names are only known per object", () => {
+    const gvk = 'customresource_group="myteam.io",customresource_kind="Foo",customresource_version="v1"';
+    const copied = 'lbl_app_kubernetes_io_name="foo-app",lbl_team="from-labels"';
+    assert.deepEqual(
+      lines(fooConfig(metric, '      labelsFromPath:\n        "lbl_*": [metadata, labels]\n')),
+      [
+        `kube_customresource_lag{alpha="primary",${gvk},${copied},member="m0",role="primary",zulu="from-spec"} 0`,
+        `kube_customresource_lag{alpha="foo",${gvk},${copied},member="m1",zulu="from-spec"} 5`,
+      ],
+    );
+  });
+});
+
 describe("issues and robustness", () => {
   it("names kind, metric and path, never the value, so the log is rate-limited per field", () => {
     const config = fooConfig(

@@ -6,7 +6,7 @@
 // commonLabels (the metric's over the resource's, which include customresource_group,
 // customresource_version and customresource_kind set from the resolved kind).
 
-import { renderLabelPairs } from "../exposition.ts";
+import { labelPair, renderLabelPairs } from "../exposition.ts";
 import { SampleLines } from "../samples.ts";
 import type { FamilyMeta, KindInfo, MetricType } from "../types.ts";
 import type { Entries, GeneratorSpec, ResourceSpec } from "./config.ts";
@@ -65,28 +65,51 @@ function sortedPairs(labels: LabelMap): Array<[string, string]> {
 }
 
 /**
- * `own` over `base` (own wins), sorted by name, as sortedPairs of the two merged would give, from
- * `base` sorted once per object: a sample has a few labels of its own and the object's many.
+ * The labels every series of one object starts from, sorted by name, each also rendered once
+ * (`name="value"`): an object's series share them, and rendering them again for every series
+ * was most of ksm mode's mapping (docs/performance.md, step 21).
  */
-function sortedOver(
-  own: LabelMap,
-  base: ReadonlyArray<readonly [string, string]>,
-): Array<readonly [string, string]> {
-  const mine = own.size === 0 ? [] : sortedPairs(own);
-  const out: Array<readonly [string, string]> = [];
-  let i = 0;
-  for (const pair of base) {
-    while (i < mine.length && mine[i]![0] < pair[0]) out.push(mine[i++]!);
-    if (!own.has(pair[0])) out.push(pair);
+interface RenderedBase {
+  readonly pairs: ReadonlyArray<readonly [string, string]>;
+  readonly rendered: readonly string[];
+  /** All of them joined: the label list of a series without labels of its own. */
+  all: string | undefined;
+}
+
+/**
+ * The rendered label list of a series: `own` over `base` (own wins), sorted by name. The same
+ * as rendering the merged pairs one by one, with base's pairs taken as already rendered.
+ */
+function renderOver(own: LabelMap, base: RenderedBase): string {
+  if (own.size === 0) {
+    base.all ??= base.rendered.join(",");
+    return base.all;
   }
-  while (i < mine.length) out.push(mine[i++]!);
-  return out;
+  const mine = own.size === 1 ? [...own] : sortedPairs(own);
+  const { pairs, rendered } = base;
+  const parts: string[] = [];
+  let i = 0;
+  for (let b = 0; b < pairs.length; b++) {
+    const name = pairs[b]![0];
+    while (i < mine.length && mine[i]![0] < name) {
+      const [n, v] = mine[i++]!;
+      parts.push(labelPair(n, v));
+    }
+    if (!own.has(name)) parts.push(rendered[b]!);
+  }
+  while (i < mine.length) {
+    const [n, v] = mine[i++]!;
+    parts.push(labelPair(n, v));
+  }
+  return parts.join(",");
 }
 
 export class CompiledFamily {
   readonly meta: FamilyMeta;
   private readonly common: ReadonlyArray<readonly [string, string]>;
   private readonly pathLabels: CompiledLabels;
+  /** The base labels' names in sorted order, when fixed (no star labelsFromPath). */
+  private readonly baseOrder: readonly string[] | undefined;
   private readonly each: Each | undefined;
   private readonly counter: CounterEach | undefined;
   /** Counter only: the label carrying the value entered ("" for none). */
@@ -105,6 +128,13 @@ export class CompiledFamily {
     ];
     this.common = merged(resource.commonLabels, gvk, generator.commonLabels);
     this.pathLabels = compileLabels(merged(resource.labelsFromPath, generator.labelsFromPath));
+    // Without star labels the base's names are known now: sorted once, not per object.
+    this.baseOrder =
+      this.pathLabels.stars.length === 0
+        ? [
+            ...new Set([...this.common.map(([name]) => name), ...this.pathLabels.plain.map((l) => l.name)]),
+          ].sort()
+        : undefined;
     const each = generator.each;
     this.counterLabel = each.type === "counter" ? each.labelName : "";
     switch (each.type) {
@@ -145,12 +175,28 @@ export class CompiledFamily {
     // The rendered label list is the series identity: ksm would write the same series twice;
     // a scrape must not contain duplicates.
     const lines = new SampleLines(this.meta.name);
-    const sortedBase = sortedPairs(base);
+    const pairs = this.sortedBase(base);
+    const rendered: RenderedBase = {
+      pairs,
+      rendered: pairs.map(([n, v]) => labelPair(n, v)),
+      all: undefined,
+    };
     let duplicates = 0;
     for (const v of values) {
-      if (!lines.add(renderLabelPairs(sortedOver(v.labels, sortedBase)), v.value)) duplicates++;
+      if (!lines.add(renderOver(v.labels, rendered), v.value)) duplicates++;
     }
     return { text: lines.text, series: lines.series, duplicates };
+  }
+
+  /** sortedPairs(base), in the order known since construction when there is one. */
+  private sortedBase(base: LabelMap): Array<readonly [string, string]> {
+    if (!this.baseOrder) return sortedPairs(base);
+    const out: Array<readonly [string, string]> = [];
+    for (const name of this.baseOrder) {
+      const value = base.get(name);
+      if (value !== undefined) out.push([name, value]);
+    }
+    return out;
   }
 
   /**
