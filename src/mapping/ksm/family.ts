@@ -161,11 +161,13 @@ export class CompiledFamily {
   }
 
   generate(obj: unknown, previous: CounterState | undefined): FamilyOutput {
-    const base = this.baseLabels(obj);
-    if (this.counter) return this.generateCounter(obj, base, previous);
+    if (this.counter) return this.generateCounter(obj, this.baseLabels(obj), previous);
     const each = this.each!;
     const result = each.values(each.path.get(obj));
-    return { ...this.render(result.values, base), problems: result.problems };
+    // An object without this metric's field writes nothing: its labels need not be resolved,
+    // sorted or rendered (optional status fields are common in real CRDs).
+    if (result.values.length === 0) return { text: "", series: 0, duplicates: 0, problems: result.problems };
+    return { ...this.render(result.values, this.baseLabels(obj)), problems: result.problems };
   }
 
   private render(
