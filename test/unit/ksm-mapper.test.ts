@@ -251,6 +251,55 @@ describe("label order on the line", () => {
   });
 });
 
+describe("an object's labels, shared by the metrics that add none", () => {
+  const resourceLabels =
+    "      labelsFromPath:\n        name: [metadata, name]\n        zone: [spec, zone]\n";
+  const metrics = `        - { name: a, help: a, each: { type: Gauge, gauge: { path: [spec, a] } } }
+        - { name: b, help: b, each: { type: Gauge, gauge: { path: [spec, b] } } }
+        - name: c
+          help: c
+          commonLabels: { tier: gold }
+          labelsFromPath: { zone: [spec, other] }
+          each: { type: Gauge, gauge: { path: [spec, c] } }
+        - name: d
+          help: d
+          each: { type: StateSet, stateSet: { path: [spec, phase], labelName: phase, list: [Up, Down] } }
+`;
+  const config = fooConfig(metrics, resourceLabels);
+
+  it("are read from the object once per event, not once per metric", () => {
+    let reads = 0;
+    const metadata = {
+      get name() {
+        reads++;
+        return "foo";
+      },
+    };
+    const obj = { metadata, spec: { zone: "z1", other: "z2", a: 1, b: 2, c: 3, phase: "Up" } };
+    mapWith(config, obj as KubeObject);
+    // a, b and d share the resource's labels; c has its own.
+    assert.equal(reads, 2);
+  });
+
+  it("keep each metric's own labels to that metric, and one label of a series in its place", () => {
+    const obj = {
+      metadata: { name: "foo" },
+      spec: { zone: "z1", other: "z2", a: 1, b: 2, c: 3, phase: "Up" },
+    };
+    const lines = mapWith(config, obj as KubeObject)
+      .result.families.flatMap((f) => f.text.split("\n"))
+      .filter((line) => line !== "");
+    const gvk = 'customresource_group="myteam.io",customresource_kind="Foo",customresource_version="v1"';
+    assert.deepEqual(lines, [
+      `kube_customresource_a{${gvk},name="foo",zone="z1"} 1`,
+      `kube_customresource_b{${gvk},name="foo",zone="z1"} 2`,
+      `kube_customresource_c{${gvk},name="foo",tier="gold",zone="z2"} 3`,
+      `kube_customresource_d{${gvk},name="foo",phase="Up",zone="z1"} 1`,
+      `kube_customresource_d{${gvk},name="foo",phase="Down",zone="z1"} 0`,
+    ]);
+  });
+});
+
 describe("issues and robustness", () => {
   it("names kind, metric and path, never the value, so the log is rate-limited per field", () => {
     const config = fooConfig(

@@ -69,11 +69,108 @@ function sortedPairs(labels: LabelMap): Array<[string, string]> {
  * (`name="value"`): an object's series share them, and rendering them again for every series
  * was most of ksm mode's mapping (docs/performance.md, step 21).
  */
-interface RenderedBase {
+export class RenderedBase {
   readonly pairs: ReadonlyArray<readonly [string, string]>;
   readonly rendered: readonly string[];
   /** All of them joined: the label list of a series without labels of its own. */
-  all: string | undefined;
+  private all: string | undefined;
+  /** By label name: the joined labels sorted before and after it, without one of that name. */
+  private around: Map<string, readonly [string, string]> | undefined;
+
+  constructor(pairs: ReadonlyArray<readonly [string, string]>) {
+    this.pairs = pairs;
+    this.rendered = pairs.map(([n, v]) => labelPair(n, v));
+  }
+
+  joined(): string {
+    this.all ??= this.rendered.join(",");
+    return this.all;
+  }
+
+  /**
+   * The base around one label of a series' own (a condition's type, a StateSet's state): the
+   * same for every such series of the object, so joined once.
+   */
+  aroundLabel(name: string): readonly [string, string] {
+    let found = this.around?.get(name);
+    if (!found) {
+      const before: string[] = [];
+      const after: string[] = [];
+      for (let b = 0; b < this.pairs.length; b++) {
+        const other = this.pairs[b]![0];
+        if (other < name) before.push(this.rendered[b]!);
+        else if (other > name) after.push(this.rendered[b]!);
+      }
+      found = [before.join(","), after.join(",")];
+      this.around ??= new Map();
+      this.around.set(name, found);
+    }
+    return found;
+  }
+}
+
+/**
+ * Where a family's series' labels start: commonLabels and labelsFromPath, the metric's over
+ * the resource's, plus the kind's customresource_* labels. The metrics of one resource that
+ * add no labels of their own share one (compileFamilies), so an object's are resolved, sorted
+ * and rendered once per event, not once per metric (docs/performance.md, step 22).
+ */
+export class BaseLabels {
+  private readonly common: ReadonlyArray<readonly [string, string]>;
+  private readonly pathLabels: CompiledLabels;
+  /** The labels' names in sorted order, when fixed (no star labelsFromPath). */
+  private readonly order: readonly string[] | undefined;
+
+  constructor(common: Entries<string>, pathLabels: Entries<readonly string[]>) {
+    this.common = common;
+    this.pathLabels = compileLabels(pathLabels);
+    // Without star labels the names are known now: sorted once, not per object.
+    this.order =
+      this.pathLabels.stars.length === 0
+        ? [...new Set([...common.map(([name]) => name), ...this.pathLabels.plain.map((l) => l.name)])].sort()
+        : undefined;
+  }
+
+  /** The labels of `obj`, as a map. */
+  resolve(obj: unknown): LabelMap {
+    const base: LabelMap = new Map(this.common);
+    addPathLabels(obj, this.pathLabels, base);
+    return base;
+  }
+
+  /** The labels of `obj`, sorted by name and rendered. */
+  render(obj: unknown): RenderedBase {
+    const base = this.resolve(obj);
+    return new RenderedBase(this.order ? this.inOrder(base, this.order) : sortedPairs(base));
+  }
+
+  private inOrder(base: LabelMap, order: readonly string[]): Array<readonly [string, string]> {
+    const out: Array<readonly [string, string]> = [];
+    for (const name of order) {
+      const value = base.get(name);
+      if (value !== undefined) out.push([name, value]);
+    }
+    return out;
+  }
+}
+
+/** One object's rendered base labels, each rendered on first use by a family of one event. */
+export class ObjectBases {
+  private readonly obj: unknown;
+  private readonly done = new Map<BaseLabels, RenderedBase>();
+
+  constructor(obj: unknown) {
+    this.obj = obj;
+  }
+
+  get(base: BaseLabels): RenderedBase {
+    let out = this.done.get(base);
+    if (!out) {
+      out = base.render(this.obj);
+      this.done.set(base, out);
+    }
+    return out;
+  }
 }
 
 /**
@@ -81,11 +178,15 @@ interface RenderedBase {
  * as rendering the merged pairs one by one, with base's pairs taken as already rendered.
  */
 function renderOver(own: LabelMap, base: RenderedBase): string {
-  if (own.size === 0) {
-    base.all ??= base.rendered.join(",");
-    return base.all;
+  if (own.size === 0) return base.joined();
+  if (own.size === 1) {
+    const [name, value] = own.entries().next().value!;
+    const [before, after] = base.aroundLabel(name);
+    const pair = labelPair(name, value);
+    if (before === "") return after === "" ? pair : `${pair},${after}`;
+    return after === "" ? `${before},${pair}` : `${before},${pair},${after}`;
   }
-  const mine = own.size === 1 ? [...own] : sortedPairs(own);
+  const mine = sortedPairs(own);
   const { pairs, rendered } = base;
   const parts: string[] = [];
   let i = 0;
@@ -106,35 +207,19 @@ function renderOver(own: LabelMap, base: RenderedBase): string {
 
 export class CompiledFamily {
   readonly meta: FamilyMeta;
-  private readonly common: ReadonlyArray<readonly [string, string]>;
-  private readonly pathLabels: CompiledLabels;
-  /** The base labels' names in sorted order, when fixed (no star labelsFromPath). */
-  private readonly baseOrder: readonly string[] | undefined;
+  private readonly base: BaseLabels;
   private readonly each: Each | undefined;
   private readonly counter: CounterEach | undefined;
   /** Counter only: the label carrying the value entered ("" for none). */
   private readonly counterLabel: string;
 
-  constructor(resource: ResourceSpec, generator: GeneratorSpec, kind: KindInfo) {
+  constructor(resource: ResourceSpec, generator: GeneratorSpec, base: BaseLabels) {
     this.meta = {
       name: fullMetricName(resource.metricNamePrefix, generator),
       type: TYPE[generator.each.type],
       help: generator.help,
     };
-    const gvk: Entries<string> = [
-      ["customresource_group", kind.group],
-      ["customresource_version", kind.version],
-      ["customresource_kind", kind.kind],
-    ];
-    this.common = merged(resource.commonLabels, gvk, generator.commonLabels);
-    this.pathLabels = compileLabels(merged(resource.labelsFromPath, generator.labelsFromPath));
-    // Without star labels the base's names are known now: sorted once, not per object.
-    this.baseOrder =
-      this.pathLabels.stars.length === 0
-        ? [
-            ...new Set([...this.common.map(([name]) => name), ...this.pathLabels.plain.map((l) => l.name)]),
-          ].sort()
-        : undefined;
+    this.base = base;
     const each = generator.each;
     this.counterLabel = each.type === "counter" ? each.labelName : "";
     switch (each.type) {
@@ -153,52 +238,28 @@ export class CompiledFamily {
     }
   }
 
-  /** The labels every series of `obj` starts from (each-level labels override them). */
-  private baseLabels(obj: unknown): LabelMap {
-    const base: LabelMap = new Map(this.common);
-    addPathLabels(obj, this.pathLabels, base);
-    return base;
-  }
-
-  generate(obj: unknown, previous: CounterState | undefined): FamilyOutput {
-    if (this.counter) return this.generateCounter(obj, this.baseLabels(obj), previous);
+  generate(obj: unknown, bases: ObjectBases, previous: CounterState | undefined): FamilyOutput {
+    if (this.counter) return this.generateCounter(obj, this.base.resolve(obj), previous);
     const each = this.each!;
     const result = each.values(each.path.get(obj));
     // An object without this metric's field writes nothing: its labels need not be resolved,
     // sorted or rendered (optional status fields are common in real CRDs).
     if (result.values.length === 0) return { text: "", series: 0, duplicates: 0, problems: result.problems };
-    return { ...this.render(result.values, this.baseLabels(obj)), problems: result.problems };
+    return { ...this.render(result.values, bases.get(this.base)), problems: result.problems };
   }
 
   private render(
     values: readonly EachValue[],
-    base: LabelMap,
+    base: RenderedBase,
   ): { text: string; series: number; duplicates: number } {
     // The rendered label list is the series identity: ksm would write the same series twice;
     // a scrape must not contain duplicates.
     const lines = new SampleLines(this.meta.name);
-    const pairs = this.sortedBase(base);
-    const rendered: RenderedBase = {
-      pairs,
-      rendered: pairs.map(([n, v]) => labelPair(n, v)),
-      all: undefined,
-    };
     let duplicates = 0;
     for (const v of values) {
-      if (!lines.add(renderOver(v.labels, rendered), v.value)) duplicates++;
+      if (!lines.add(renderOver(v.labels, base), v.value)) duplicates++;
     }
     return { text: lines.text, series: lines.series, duplicates };
-  }
-
-  /** sortedPairs(base), in the order known since construction when there is one. */
-  private sortedBase(base: LabelMap): Array<readonly [string, string]> {
-    if (!this.baseOrder) return sortedPairs(base);
-    const out: Array<readonly [string, string]> = [];
-    for (const name of this.baseOrder) {
-      const value = base.get(name);
-      if (value !== undefined) out.push([name, value]);
-    }
-    return out;
   }
 
   /**
@@ -231,6 +292,32 @@ export class CompiledFamily {
         values.push({ labels, value: n });
       }
     }
-    return { ...this.render(values, new Map()), problems, state: next, truncated };
+    return { ...this.render(values, NO_BASE), problems, state: next, truncated };
   }
+}
+
+/** The base of the counter's series, whose own labels already include the object's. */
+const NO_BASE = new RenderedBase([]);
+
+/**
+ * The families of one resource's metrics for one kind. Metrics without commonLabels or
+ * labelsFromPath of their own share one BaseLabels, and so each object's rendering of them.
+ */
+export function compileFamilies(resource: ResourceSpec, kind: KindInfo): CompiledFamily[] {
+  const gvk: Entries<string> = [
+    ["customresource_group", kind.group],
+    ["customresource_version", kind.version],
+    ["customresource_kind", kind.kind],
+  ];
+  const shared = new BaseLabels(merged(resource.commonLabels, gvk), merged(resource.labelsFromPath));
+  return resource.metrics.map((generator) => {
+    const own = generator.commonLabels.length > 0 || generator.labelsFromPath.length > 0;
+    const base = own
+      ? new BaseLabels(
+          merged(resource.commonLabels, gvk, generator.commonLabels),
+          merged(resource.labelsFromPath, generator.labelsFromPath),
+        )
+      : shared;
+    return new CompiledFamily(resource, generator, base);
+  });
 }

@@ -14,7 +14,13 @@ import type {
   ObjectState,
 } from "../types.ts";
 import type { KsmConfig, ResourceSpec } from "./config.ts";
-import { CompiledFamily, type CounterState, MAX_COUNTER_VALUES } from "./family.ts";
+import {
+  type CompiledFamily,
+  type CounterState,
+  compileFamilies,
+  MAX_COUNTER_VALUES,
+  ObjectBases,
+} from "./family.ts";
 
 export { type KsmConfig, KsmConfigError, parseKsmConfig } from "./config.ts";
 
@@ -56,9 +62,10 @@ class KsmKindMapper implements KindMapper {
     const families: FamilySamples[] = [];
     const issues = new IssueList();
     const state = new Map<string, CounterState>();
+    const bases = new ObjectBases(obj);
     for (const family of this.families) {
       const name = family.meta.name;
-      const out = family.generate(obj, before?.get(name));
+      const out = family.generate(obj, bases, before?.get(name));
       for (const p of out.problems) issues.add(p.reason, `${this.kind.kind} ${name} ${p.path}: ${p.problem}`);
       if (out.duplicates > 0)
         issues.add(
@@ -84,10 +91,7 @@ export function createKsmMapper(config: KsmConfig): Mapper {
     forKind(kind: KindInfo): KindMapper | undefined {
       const resource = resourceFor(config, kind);
       if (!resource || resource.metrics.length === 0) return undefined;
-      return new KsmKindMapper(
-        kind,
-        resource.metrics.map((g) => new CompiledFamily(resource, g, kind)),
-      );
+      return new KsmKindMapper(kind, compileFamilies(resource, kind));
     },
   };
 }
