@@ -3,7 +3,7 @@
 //   npm run bench -- [--sizes 1000,10000,50000] [--targets auto,ksm-mode,ksm] [--scrapes 20]
 //                    [--rates 200,500,1000] [--patch-seconds 5] [--steady-seconds 15]
 //                    [--probes 200] [--out bench/results/FILE.json] [--cpu-prof DIR]
-//                    [--no-latency] [--entry dist|src] [--node-flags="FLAGS"] [--startups 5]
+//                    [--no-latency] [--entry dist|src] [--node-flags="FLAGS"] [--startups 7]
 //
 // cr-exporter runs as the image runs it (bench/shipped.ts): dist/main.js, compiled first, with
 // the Dockerfile ENTRYPOINT's Node flags and ENV. For comparisons only: --entry src runs
@@ -11,11 +11,11 @@
 // ("" for none). The JSON record keeps every target's command line.
 // --cpu-prof DIR: the cr-exporter bulk runs write V8 CPU profiles (node --cpu-prof) into DIR.
 // --no-latency: the bulk phase only (start-up, scrapes, memory), no status-change phase.
-// --startups N: up to 10,000 objects, each target is also started N times on its own before its
-// bulk run, and the table adds the medians of their time to ready and CPU until ready. One
-// start-up at 1,000 objects takes about a second of CPU, and on a shared VM one sample of it
-// varies by 20% between runs (docs/performance.md); from 50,000 objects one start-up takes tens
-// of seconds and varies by a few percent. 0: none.
+// --startups N: up to 10,000 objects, each target is also started N times on its own before the
+// bulk runs, the targets in turn, and the table adds the medians of their time to ready and CPU
+// until ready. One start-up at 1,000 objects takes about a second of CPU, and on a shared VM one
+// sample of it varies by 20% between runs (docs/performance.md); from 50,000 objects one
+// start-up takes tens of seconds and varies by a few percent. 0: none.
 //
 // One test cluster (kube-apiserver + etcd on loopback) for the whole run; for each size (smallest
 // first, objects are added, never recreated) every target runs alone: the bulk phase
@@ -63,7 +63,7 @@ const { values: args } = parseArgs({
     "no-latency": { type: "boolean", default: false },
     entry: { type: "string", default: "dist" },
     "node-flags": { type: "string" },
-    startups: { type: "string", default: "5" },
+    startups: { type: "string", default: "7" },
   },
 });
 
@@ -138,29 +138,62 @@ async function latencyPhase(name: TargetName, state: ProbeState) {
   }
 }
 
-/** The target started `startups` times on its own: time to ready and CPU until ready of each. */
-async function startUpPhase(name: TargetName, objects: number): Promise<StartUpSamples> {
-  const readySeconds: number[] = [];
-  const cpuSeconds: number[] = [];
+/**
+ * Every target started `startups` times on its own, in turn (auto, ksm-mode, ksm, auto, …), each
+ * stopped once ready: time to ready and CPU until ready of each. In turn, so that a change in the
+ * VM's speed during the phase weighs on every target alike: run one target after the other, the
+ * ratios of their medians moved with it (docs/performance.md, step 22).
+ */
+async function startUpPhase(
+  names: readonly TargetName[],
+  objects: number,
+): Promise<Partial<Record<TargetName, StartUpSamples>>> {
+  const ready = new Map<TargetName, number[]>();
+  const cpu = new Map<TargetName, number[]>();
+  const unavailable = new Set<TargetName>();
   for (let i = 0; i < startups; i++) {
-    const target = await startTarget(name, cluster!.kubeconfigPath, "bulk", { launch });
-    try {
-      const s = await measureStartUp(target, objects, Date.now() + 15 * 60_000);
-      readySeconds.push((s.readyAt - target.startedAt) / 1000);
-      cpuSeconds.push(s.initialCpuSeconds);
-    } finally {
-      await target.stop();
+    for (const name of names) {
+      if (unavailable.has(name)) continue;
+      let target: Awaited<ReturnType<typeof startTarget>>;
+      try {
+        target = await startTarget(name, cluster!.kubeconfigPath, "bulk", { launch });
+      } catch (err) {
+        if (!(err instanceof TargetUnavailable)) throw err;
+        unavailable.add(name); // runTarget says so
+        continue;
+      }
+      try {
+        const s = await measureStartUp(target, objects, Date.now() + 15 * 60_000);
+        ready.set(name, [...(ready.get(name) ?? []), (s.readyAt - target.startedAt) / 1000]);
+        cpu.set(name, [...(cpu.get(name) ?? []), s.initialCpuSeconds]);
+      } finally {
+        await target.stop();
+      }
     }
   }
-  say(`  ${name}: ${startups} start-ups, CPU until ready ${cpuSeconds.map((c) => c.toFixed(2)).join(" ")} s`);
-  return { readySeconds, cpuSeconds };
+  const samples: Partial<Record<TargetName, StartUpSamples>> = {};
+  for (const [name, cpuSeconds] of cpu) {
+    say(
+      `  ${name}: ${startups} start-ups, CPU until ready ${cpuSeconds.map((c) => c.toFixed(2)).join(" ")} s`,
+    );
+    samples[name] = { readySeconds: ready.get(name)!, cpuSeconds };
+  }
+  return samples;
 }
 
-async function runTarget(name: TargetName, objects: number, state: ProbeState): Promise<TargetResult> {
-  let startUps: StartUpSamples | undefined;
+async function startUpsAt(objects: number): Promise<Partial<Record<TargetName, StartUpSamples>>> {
+  say(`start-ups with ${objects} objects: ${targets.join(", ")} in turn, ${startups} times`);
+  return startUpPhase(targets, objects);
+}
+
+async function runTarget(
+  name: TargetName,
+  objects: number,
+  state: ProbeState,
+  startUps: StartUpSamples | undefined,
+): Promise<TargetResult> {
   let target: Awaited<ReturnType<typeof startTarget>>;
   try {
-    if (startups > 0 && objects <= STARTUPS_UP_TO_OBJECTS) startUps = await startUpPhase(name, objects);
     target = await startTarget(name, cluster!.kubeconfigPath, "bulk", {
       launch,
       ...(args["cpu-prof"] ? { cpuProfileDir: args["cpu-prof"] } : {}),
@@ -211,7 +244,7 @@ async function main(): Promise<void> {
       creation: "bulk kinds have no /status subresource: one POST per object carries its status",
       ready:
         "cr-exporter: /readyz 200; kube-state-metrics: first scrape with all objects (polled every 50 ms)",
-      startUps: `up to ${STARTUPS_UP_TO_OBJECTS} objects, ${startups} more start-ups of each target on their own before its bulk run, stopped once ready; the table adds the medians`,
+      startUps: `up to ${STARTUPS_UP_TO_OBJECTS} objects, ${startups} more start-ups of each target on their own before the bulk runs, the targets in turn, each stopped once ready; the table adds the medians`,
       latency: `a second run of each exporter watching only ${probes} Probe objects; PATCH /status of a unique value; an observer process polls /metrics every 10 ms and watches the Probe kind; visible = from PATCH sent to the end of the first scrape showing the value; after the event = from the observer's watch receiving it`,
       scrapes: "timed by curl (time_total), one at a time, text format 0.0.4",
       eventLoop:
@@ -239,10 +272,11 @@ async function main(): Promise<void> {
     say(
       `  ${creation.objects} objects in ${creation.seconds.toFixed(1)} s: ${creation.perSecond.toFixed(0)}/s`,
     );
+    const startUps = startups > 0 && objects <= STARTUPS_UP_TO_OBJECTS ? await startUpsAt(objects) : {};
     const results: SizeResult["targets"] = {};
     for (const name of targets) {
       say(`${name} with ${objects} objects`);
-      results[name] = await runTarget(name, objects, state);
+      results[name] = await runTarget(name, objects, state, startUps[name]);
     }
     const size: SizeResult = {
       objects,
