@@ -11,7 +11,8 @@
 // optional dependencies without an install script.
 
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { isBuiltin } from "node:module";
+import { createRequire, isBuiltin } from "node:module";
+import { join, relative } from "node:path";
 import { build, type Plugin } from "esbuild";
 import { isClientNodeGenIndex, isClientNodeUndici } from "../src/kube/client-node-slim.ts";
 
@@ -56,6 +57,75 @@ const builtinsByRequire: Plugin = {
   },
 };
 
+/**
+ * Modules most start-ups never use, bundled behind a facade that loads the module when one of
+ * its exports is first read. A bundled module runs its top-level code when its importer does,
+ * used or not, and a CPU profile of a start-up at 1,000 objects showed these (docs/performance.md,
+ * step 22):
+ * - `socks-proxy-agent` and `socks` (with `ip-address`, `debug`, node:dns, node:tty): 15 ms,
+ *   for a kubeconfig whose proxy-url is socks5://;
+ * - `@marcbachmann/cel-js`: 17 ms, for health rules (built-in ones compile per kind present);
+ * - `yaml`: about 15 ms, for config files and --from-files;
+ * - `@opentelemetry/api`, which prom-client's CPU metric reads for exemplars only: 8 ms;
+ * - zod's 40 locales (`z.locales`; English is imported on its own): 8 ms.
+ * The facade's exports are the module's own, listed at build time with the same Node major the
+ * image runs. Reading one from a module's top level (or `import *` then spreading it) loads the
+ * module then, which is only a lost saving.
+ */
+const LAZY_PACKAGES = new Set([
+  "socks-proxy-agent",
+  "socks",
+  "@marcbachmann/cel-js",
+  "yaml",
+  "@opentelemetry/api",
+]);
+const isLazy = (path: string, importer: string) =>
+  LAZY_PACKAGES.has(path) ||
+  (path === "../locales/index.js" && /\/zod\/v4\/(classic\/external|core\/index)\.js$/.test(importer));
+const requireHere = createRequire(import.meta.url);
+
+/**
+ * CommonJS source of a facade for `real` (the module, read at build time): `exports[key]` loads
+ * `load` on first read. `__esModule` is a plain value, since esbuild's interop reads it on import.
+ */
+function lazyFacade(load: string, real: object): string {
+  const keys = Object.keys(real).filter((key) => key !== "__esModule");
+  return [
+    "let loaded;",
+    `const real = () => (loaded ??= ${load});`,
+    ...("__esModule" in real ? ['Object.defineProperty(exports, "__esModule", { value: true });'] : []),
+    `for (const key of ${JSON.stringify(keys)})`,
+    "  Object.defineProperty(exports, key, { enumerable: true, get: () => real()[key] });",
+  ].join("\n");
+}
+
+const LAZY = Symbol("lazy");
+const lazyModules: Plugin = {
+  name: "lazy-modules",
+  setup(b) {
+    b.onResolve({ filter: /^[@.a-z]/ }, async (args) => {
+      if (args.pluginData === LAZY || !isLazy(args.path, args.importer)) return undefined;
+      const real = await b.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: LAZY,
+      });
+      // Relative to the project, so the bundle does not depend on where it was built.
+      return real.errors.length > 0 ? undefined : { path: relative(ROOT, real.path), namespace: "lazy" };
+    });
+    b.onLoad({ filter: /.*/, namespace: "lazy" }, (args) => ({
+      // A path from the project's root resolves to the module itself, past this plugin.
+      contents: lazyFacade(
+        `require(${JSON.stringify(`./${args.path}`)})`,
+        requireHere(join(ROOT, args.path)),
+      ),
+      loader: "js",
+      resolveDir: ROOT,
+    }));
+  },
+};
+
 // The bundled CommonJS dependencies (undici, prom-client, pino…) call require() for Node's
 // built-in modules and may read __dirname; an ES module has neither, so the bundle defines them.
 const PRELUDE = [
@@ -78,7 +148,7 @@ await build({
   format: "esm",
   target: "node24",
   banner: { js: PRELUDE },
-  plugins: [slimClientNode, builtinsByRequire],
+  plugins: [slimClientNode, builtinsByRequire, lazyModules],
   sourcemap: "linked",
   // Third-party licence comments are kept, in one file next to the bundle.
   legalComments: "linked",

@@ -1,12 +1,13 @@
 // What `npm run build` (scripts/build.ts) writes: bundles in pure ASCII, so that Node hands V8
 // each source as an external one-byte string instead of a two-byte copy twice its size
 // (docs/performance.md, step 14), a main.js that still runs, and one that imports no built-in
-// module as an ES module, so that Node's own undici is never loaded (step 17).
+// module as an ES module, so that Node's own undici is never loaded (step 17). Modules most
+// start-ups never use load on first use (step 22).
 
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -55,8 +56,12 @@ describe("the build's bundles", () => {
       assert.ok(main.includes(`require(${JSON.stringify(name)})`), name);
   });
 
-  it("serving the examples never loads Node's own undici (its bundled copy serves fetch and hono)", async () => {
-    // A preload that reports, once the exporter has served, which internal modules Node loaded.
+  /** main.js serving the examples with `extra` flags; `serve` runs while it serves. */
+  async function serveExamples(
+    extra: string[],
+    serve: (port: number, loadedModules: () => Promise<string[]>) => Promise<void>,
+  ): Promise<void> {
+    // A preload that reports, when asked, which internal modules Node loaded.
     const report = `data:text/javascript,${encodeURIComponent(
       'process.on("SIGUSR2", () => console.log("LOADED " + JSON.stringify(process.moduleLoadList)));',
     )}`;
@@ -72,6 +77,7 @@ describe("the build's bundles", () => {
         "0",
         "--telemetry-port",
         "0",
+        ...extra,
       ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
@@ -87,6 +93,21 @@ describe("the build's bundles", () => {
           if (serving) resolve(Number(serving[1]));
         });
       });
+      await serve(port, async () => {
+        child.kill("SIGUSR2");
+        while (!output.includes("LOADED ")) await once(child.stdout, "data");
+        const loaded = JSON.parse(/LOADED (.*)/.exec(output)![1]!) as string[];
+        assert.ok(loaded.includes("NativeModule _http_server"), "the list is of what Node loaded");
+        return loaded;
+      });
+    } finally {
+      child.kill("SIGTERM");
+      if (child.exitCode === null) await once(child, "exit");
+    }
+  }
+
+  it("serving the examples never loads Node's own undici (its bundled copy serves fetch and hono)", async () => {
+    await serveExamples([], async (port, loadedModules) => {
       for (const encoding of ["identity", "gzip"]) {
         const res = await fetch(`http://127.0.0.1:${port}/metrics`, {
           headers: { "accept-encoding": encoding },
@@ -95,17 +116,36 @@ describe("the build's bundles", () => {
         assert.match(await res.text(), /^# HELP cr_/m);
       }
       assert.equal((await fetch(`http://127.0.0.1:${port}/`)).status, 200);
-      child.kill("SIGUSR2");
-      while (!output.includes("LOADED ")) await once(child.stdout, "data");
-      const loaded = JSON.parse(/LOADED (.*)/.exec(output)![1]!) as string[];
-      assert.ok(loaded.includes("NativeModule _http_server"), "the list is of what Node loaded");
       assert.deepEqual(
-        loaded.filter((m) => m.includes("undici")),
+        (await loadedModules()).filter((m) => m.includes("undici")),
         [],
       );
-    } finally {
-      child.kill("SIGTERM");
-      if (child.exitCode === null) await once(child, "exit");
-    }
+    });
+  });
+
+  it("loads a lazily bundled module on first use, and not before", async () => {
+    // socks-proxy-agent (client-node's, for socks5:// proxies) is the only importer of node:dns
+    // in the bundle; cel-js is needed once a health rule is compiled, here one of the config.
+    const config = join(out, "health-rules.yaml");
+    writeFileSync(
+      config,
+      [
+        "healthRules:",
+        "  messagequeues.queue.example.com:",
+        "    failed:",
+        `      - when: "self.status.?phase.orValue('') == 'Degraded'"`,
+        "        reason: phase Degraded by CEL",
+      ].join("\n"),
+    );
+    await serveExamples(["--config", config], async (port, loadedModules) => {
+      const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      assert.match(
+        body,
+        /^cr_health_reason\{[^}]*name="payments",state="Failed",reason="rule messagequeues\.queue\.example\.com: phase Degraded by CEL"\} 1$/m,
+      );
+      const loaded = await loadedModules();
+      assert.ok(loaded.includes("NativeModule net"), "the list has what net needs");
+      assert.ok(!loaded.includes("NativeModule dns"), "socks-proxy-agent was not loaded");
+    });
   });
 });

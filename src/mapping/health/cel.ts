@@ -6,10 +6,16 @@
 
 import { Environment } from "@marcbachmann/cel-js";
 
-const env = new Environment({
-  enableOptionalTypes: true,
-  homogeneousAggregateLiterals: false,
-}).registerVariable("self", "dyn");
+// Made on the first rule compiled: most clusters have no kind with health rules, and the
+// bundle loads cel-js only when this first reads from it (scripts/build.ts, lazy modules).
+let env: Environment | undefined;
+function environment(): Environment {
+  env ??= new Environment({
+    enableOptionalTypes: true,
+    homogeneousAggregateLiterals: false,
+  }).registerVariable("self", "dyn");
+  return env;
+}
 
 export type Evaluation = { value: boolean; error?: undefined } | { value?: undefined; error: string };
 
@@ -25,14 +31,14 @@ export function compileExpression(source: string): CompiledExpression {
   if (source.length > MAX_EXPRESSION) throw new Error(`longer than ${MAX_EXPRESSION} characters`);
   let checked: { valid: boolean; type?: unknown; error?: { message?: string } };
   try {
-    checked = env.check(source);
+    checked = environment().check(source);
   } catch (err) {
     throw new Error(`does not compile: ${firstLine((err as Error).message)}`);
   }
   if (!checked.valid) throw new Error(`does not compile: ${firstLine(checked.error?.message ?? "invalid")}`);
   const type = String(checked.type);
   if (type !== "bool" && type !== "dyn") throw new Error(`must be a bool expression, is ${type}`);
-  const fn = env.parse(source);
+  const fn = environment().parse(source);
   return {
     evaluate(self) {
       let v: unknown;
