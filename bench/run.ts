@@ -144,15 +144,12 @@ async function latencyPhase(name: TargetName, state: ProbeState) {
  * VM's speed during the phase weighs on every target alike: run one target after the other, the
  * ratios of their medians moved with it (docs/performance.md, step 22).
  */
-async function startUpPhase(
-  names: readonly TargetName[],
-  objects: number,
-): Promise<Partial<Record<TargetName, StartUpSamples>>> {
-  const ready = new Map<TargetName, number[]>();
-  const cpu = new Map<TargetName, number[]>();
+async function startUpPhase(objects: number): Promise<Partial<Record<TargetName, StartUpSamples>>> {
+  say(`start-ups with ${objects} objects: ${targets.join(", ")} in turn, ${startups} times`);
+  const samples: Partial<Record<TargetName, { readySeconds: number[]; cpuSeconds: number[] }>> = {};
   const unavailable = new Set<TargetName>();
   for (let i = 0; i < startups; i++) {
-    for (const name of names) {
+    for (const name of targets) {
       if (unavailable.has(name)) continue;
       let target: Awaited<ReturnType<typeof startTarget>>;
       try {
@@ -164,26 +161,20 @@ async function startUpPhase(
       }
       try {
         const s = await measureStartUp(target, objects, Date.now() + 15 * 60_000);
-        ready.set(name, [...(ready.get(name) ?? []), (s.readyAt - target.startedAt) / 1000]);
-        cpu.set(name, [...(cpu.get(name) ?? []), s.initialCpuSeconds]);
+        const mine = samples[name] ?? { readySeconds: [], cpuSeconds: [] };
+        samples[name] = mine;
+        mine.readySeconds.push((s.readyAt - target.startedAt) / 1000);
+        mine.cpuSeconds.push(s.initialCpuSeconds);
       } finally {
         await target.stop();
       }
     }
   }
-  const samples: Partial<Record<TargetName, StartUpSamples>> = {};
-  for (const [name, cpuSeconds] of cpu) {
+  for (const [name, s] of Object.entries(samples))
     say(
-      `  ${name}: ${startups} start-ups, CPU until ready ${cpuSeconds.map((c) => c.toFixed(2)).join(" ")} s`,
+      `  ${name}: ${startups} start-ups, CPU until ready ${s.cpuSeconds.map((c) => c.toFixed(2)).join(" ")} s`,
     );
-    samples[name] = { readySeconds: ready.get(name)!, cpuSeconds };
-  }
   return samples;
-}
-
-async function startUpsAt(objects: number): Promise<Partial<Record<TargetName, StartUpSamples>>> {
-  say(`start-ups with ${objects} objects: ${targets.join(", ")} in turn, ${startups} times`);
-  return startUpPhase(targets, objects);
 }
 
 async function runTarget(
@@ -272,7 +263,7 @@ async function main(): Promise<void> {
     say(
       `  ${creation.objects} objects in ${creation.seconds.toFixed(1)} s: ${creation.perSecond.toFixed(0)}/s`,
     );
-    const startUps = startups > 0 && objects <= STARTUPS_UP_TO_OBJECTS ? await startUpsAt(objects) : {};
+    const startUps = startups > 0 && objects <= STARTUPS_UP_TO_OBJECTS ? await startUpPhase(objects) : {};
     const results: SizeResult["targets"] = {};
     for (const name of targets) {
       say(`${name} with ${objects} objects`);

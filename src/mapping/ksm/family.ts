@@ -69,7 +69,7 @@ function sortedPairs(labels: LabelMap): Array<[string, string]> {
  * (`name="value"`): an object's series share them, and rendering them again for every series
  * was most of ksm mode's mapping (docs/performance.md, step 21).
  */
-export class RenderedBase {
+class RenderedBase {
   readonly pairs: ReadonlyArray<readonly [string, string]>;
   readonly rendered: readonly string[];
   /** All of them joined: the label list of a series without labels of its own. */
@@ -115,7 +115,7 @@ export class RenderedBase {
  * add no labels of their own share one (compileFamilies), so an object's are resolved, sorted
  * and rendered once per event, not once per metric (docs/performance.md, step 22).
  */
-export class BaseLabels {
+class BaseLabels {
   private readonly common: ReadonlyArray<readonly [string, string]>;
   private readonly pathLabels: CompiledLabels;
   /** The labels' names in sorted order, when fixed (no star labelsFromPath). */
@@ -292,12 +292,11 @@ export class CompiledFamily {
         values.push({ labels, value: n });
       }
     }
-    return { ...this.render(values, NO_BASE), problems, state: next, truncated };
+    // Its series' own labels already include the object's: an empty base, made per event (a
+    // RenderedBase caches what it joins).
+    return { ...this.render(values, new RenderedBase([])), problems, state: next, truncated };
   }
 }
-
-/** The base of the counter's series, whose own labels already include the object's. */
-const NO_BASE = new RenderedBase([]);
 
 /**
  * The families of one resource's metrics for one kind. Metrics without commonLabels or
