@@ -195,9 +195,13 @@ export class KindsController extends ReadingSource {
           { kind: reading.kindKey, version: reading.info.version },
           "CRD changed: restarting its reading",
         );
-        void this.stopReading(reading.key, "crd_changed");
+        // A restart, not a removal: the kind's self-metric series stay. Removed and made again,
+        // a counter would start over at what it held before (one LIST: 1 again), and rate()
+        // would miss the increase.
+        void this.stopReading(reading.key, "crd_changed", { keepKindSeries: true });
       }
       this.startReading(reading, fingerprint);
+      if (current) this.updateKindGauges(reading.info); // listing again: not synced
     }
   }
 
@@ -344,7 +348,7 @@ export class KindsController extends ReadingSource {
   }
 
   /** Stops a reading's loops and drops its series at once (synchronously); resolves when the loops exited. */
-  private stopReading(key: string, reason: string): Promise<void> {
+  private stopReading(key: string, reason: string, { keepKindSeries = false } = {}): Promise<void> {
     const watched = this.watched.get(key);
     if (!watched) return Promise.resolve();
     this.watched.delete(key);
@@ -354,7 +358,7 @@ export class KindsController extends ReadingSource {
     // stop() aborts synchronously, so no loop delivers into the store after this line.
     const stopped = Promise.all(watched.loops.map((l) => l.stop()));
     this.store.dropKind(key);
-    this.updateKindGauges(watched.reading.info);
+    if (!keepKindSeries) this.updateKindGauges(watched.reading.info);
     this.ctx.metrics.watchedKinds.set(this.byKind.size);
     this.log.info({ kind: readingName(watched.reading), reason }, "watch stopped");
     return stopped.then(() => undefined);

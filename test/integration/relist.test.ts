@@ -3,7 +3,8 @@
 // off, etcd compacted, the API server restarted: the 410 relist, one object per page, must never
 // let a scrape hold a series twice; (2) LIST/WATCH failing after the first sync: each kind's data
 // age grows, the kind is reported stale (self-metric, /readyz?verbose) without failing /readyz,
-// and all of it clears when the API server is reachable again.
+// and all of it clears when the API server is reachable again; (3) a CRD change restarts the
+// kind's reading and keeps its self-metric counters counting.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ApiextensionsV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
@@ -171,6 +172,27 @@ describe("relists and stale data", { timeout: 300_000 }, () => {
     );
     assert.match((await verbose()).text, /dummys\.relist\.example\.com\S* synced: data age \d+s/);
   });
+  it("restarts a kind whose CRD changed without starting its self-metric counters over", async () => {
+    const lists = async () =>
+      find(await telemetry(), "cr_exporter_list_duration_seconds_count", { kind: "Dummy" })[0]?.value;
+    const before = await lists();
+    assert.ok(before !== undefined && before >= 1, "the kind's first LIST was counted");
+    // A new description in the schema: the exporter reads the kind again from a new LIST.
+    const api = kc.makeApiClient(ApiextensionsV1Api);
+    const name = `dummys.${API.group}`;
+    const crd = await api.readCustomResourceDefinition({ name });
+    crd.spec.versions[0]!.schema!.openAPIV3Schema!.description = "changed by the test";
+    await api.replaceCustomResourceDefinition({ name, body: crd });
+    await eventually("the relist counted", async () => (await lists()) !== before, 60_000, 200);
+    // Removed and made again, the count would be 1: a scrape could not tell it from no change.
+    assert.equal(await lists(), before + 1);
+    await eventually(
+      "every object exported again",
+      async () => uids(await body()).length === OBJECTS,
+      60_000,
+    );
+  });
+
   it("reports stale a kind whose conversion webhook goes down after its first sync", async () => {
     // Read at v2 (preferred), stored at v1: every object served needs a conversion.
     const conv = { group: "conv.example.com", version: "v1", plural: "convs", namespace: "default" };
